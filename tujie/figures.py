@@ -1,0 +1,206 @@
+"""Stage 2: draw the report's charts with matplotlib, as SVG with real text.
+
+Every number comes from the report's figures (looked up by id); nothing is
+hard-coded. Text stays text (``svg.fonttype: none``) in the bundled font, so
+WeasyPrint sets it with the same font files as the page and it can be
+searched and copied in the PDF. Output is reproducible: fixed hash salt and
+no date in the SVG.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("svg")  # no GUI backend; we only write SVG
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+from .model import ChartBlock, Figure, fmt_number  # noqa: E402
+from .theme import Theme  # noqa: E402
+
+MM = 1 / 25.4  # inches per millimetre
+
+
+@dataclass(frozen=True)
+class ChartSize:
+    width_mm: float
+    height_mm: float
+
+
+def setup_fonts(font_dir: Path) -> None:
+    """Make matplotlib measure text with the bundled fonts (never system ones)."""
+    for path in sorted(font_dir.glob("*.otf")):
+        font_manager.fontManager.addfont(str(path))
+
+
+def _style(theme: Theme) -> dict:
+    return {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "tujie",
+        "font.family": [theme.font_family],
+        "font.size": 8.5,
+        "text.color": theme.color("ink"),
+        "axes.edgecolor": theme.color("rule"),
+        "axes.labelcolor": theme.color("muted"),
+        "xtick.color": theme.color("muted"),
+        "ytick.color": theme.color("muted"),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "figure.facecolor": "none",
+        "axes.facecolor": "none",
+        "savefig.transparent": True,
+    }
+
+
+def render_chart(block: ChartBlock, figures: dict[str, Figure], theme: Theme, size: ChartSize) -> str:
+    """Draw one chart block and return it as an SVG document (text)."""
+    values = [figures[fid] for fid in block.figures]
+    labels = list(block.labels) if block.labels else [f.label for f in values]
+    draw = _DRAWERS[block.chart]
+    with plt.rc_context(_style(theme)):
+        fig = plt.figure(figsize=(size.width_mm * MM, size.height_mm * MM))
+        try:
+            draw(fig, block, values, labels, figures, theme)
+            out = io.StringIO()
+            fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+        finally:
+            plt.close(fig)
+    return out.getvalue()
+
+
+def _value_text(fig_: Figure, with_unit: bool = True) -> str:
+    return fig_.display + (fig_.unit if with_unit and fig_.unit != "%" else "") + ("%" if fig_.unit == "%" else "")
+
+
+def _bare_axes(ax) -> None:
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+
+
+def _draw_bars(fig, block, values, labels, figures, theme) -> None:
+    """Horizontal bars, largest first, value written at the bar's end."""
+    ax = fig.add_axes((0.30, 0.04, 0.62, 0.92))
+    n = len(values)
+    ys = list(range(n))[::-1]
+    top = max(v.value for v in values) * 1.22
+    ax.barh(ys, [top] * n, height=0.56, color=theme.color("grid"))
+    ax.barh(ys, [v.value for v in values], height=0.56, color=theme.color("river"))
+    for y, fig_ in zip(ys, values):
+        ax.text(fig_.value + top * 0.015, y, _value_text(fig_), va="center", ha="left",
+                fontsize=11, fontweight="bold", color=theme.color("accent"))
+    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_xlim(0, top)
+    ax.set_xticks([])
+    _bare_axes(ax)
+
+
+def _draw_path(fig, block, values, labels, figures, theme) -> None:
+    """Columns along a timeline (actual → target → vision), joined by a line."""
+    ax = fig.add_axes((0.03, 0.16, 0.94, 0.72))
+    xs = list(range(len(values)))
+    heights = [v.value for v in values]
+    colours = [theme.color("river")] * (len(values) - 1) + [theme.color("brand")]
+    ax.bar(xs, heights, width=0.52, color=colours)
+    ax.plot(xs, heights, color=theme.color("accent"), linewidth=1.2, marker="o", markersize=3.5, zorder=3)
+    top = max(heights)
+    for x, fig_ in zip(xs, values):
+        ax.text(x, fig_.value + top * 0.05, _value_text(fig_, with_unit=False), ha="center", va="bottom",
+                fontsize=13, fontweight="bold", color=theme.color("accent"))
+        if fig_.qualifier:
+            ax.text(x, fig_.value + top * 0.20, fig_.qualifier, ha="center", va="bottom",
+                    fontsize=7.5, color=theme.color("muted"))
+    ax.set_ylim(0, top * 1.38)
+    ax.set_xticks(xs, labels, fontsize=9)
+    ax.set_yticks([])
+    _bare_axes(ax)
+    ax.axhline(0, color=theme.color("rule"), linewidth=0.8)
+
+
+def _draw_pairs(fig, block, values, labels, figures, theme) -> None:
+    """Small multiples: each pair of figures (same measure, two dates) in its own panel."""
+    pairs = [values[i : i + 2] for i in range(0, len(values), 2)]
+    pair_labels = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    width = 1 / len(pairs)
+    for k, (pair, names) in enumerate(zip(pairs, pair_labels)):
+        ax = fig.add_axes((k * width + 0.06 * width, 0.14, 0.88 * width, 0.62))
+        heights = [v.value for v in pair]
+        ax.bar([0, 1], heights, width=0.56, color=[theme.series[k % 5].rgb + "99", theme.series[k % 5].rgb])
+        top = max(heights)
+        for x, fig_ in enumerate(pair):
+            ax.text(x, fig_.value + top * 0.04, fig_.display, ha="center", va="bottom",
+                    fontsize=13, fontweight="bold", color=theme.color("accent"))
+        ax.set_ylim(0, top * 1.3)
+        ax.set_xticks([0, 1], names, fontsize=8.5)
+        ax.set_yticks([])
+        _bare_axes(ax)
+        ax.axhline(0, color=theme.color("rule"), linewidth=0.8)
+        unit = f"（{pair[0].unit}）" if pair[0].unit else ""
+        ax.set_title(pair[0].label + unit, fontsize=9.5, fontweight="bold", color=theme.color("ink"), pad=10)
+
+
+def _draw_progress(fig, block, values, labels, figures, theme) -> None:
+    """Shares of a whole (max 100 %) as filled tracks, value at the right."""
+    n = len(values)
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
+    ax.set_xlim(0, 1.0)
+    ax.set_ylim(-0.5, n - 0.3)
+    for i, (fig_, name) in enumerate(zip(values, labels)):
+        y = n - 1 - i
+        full = fig_.max or 100
+        share = min(fig_.value / full, 1.0)
+        ax.barh(y - 0.12, 0.84, left=0, height=0.2, color=theme.color("grid"))
+        ax.barh(y - 0.12, 0.84 * share, left=0, height=0.2, color=theme.series[(i + 4) % 5].rgb)
+        ax.text(0, y + 0.12, name, fontsize=8.5, va="bottom", ha="left", color=theme.color("ink"))
+        qualifier = f" {fig_.qualifier}" if fig_.qualifier in ("以上", "以下", "以内") else ""
+        ax.text(1.0, y - 0.12, _value_text(fig_) + qualifier, fontsize=11, fontweight="bold",
+                va="center", ha="right", color=theme.color("accent"))
+    ax.set_axis_off()
+
+
+def _draw_targets(fig, block, values, labels, figures, theme) -> None:
+    """Growth targets as bars, the stretch target (力争) marked on its bar."""
+    ax = fig.add_axes((0.30, 0.03, 0.60, 0.94))
+    n = len(values)
+    ys = list(range(n))[::-1]
+    stretch = {fid: figures[sid] for fid, sid in block.stretch.items()}
+    top = max([v.value for v in values] + [s.value for s in stretch.values()]) * 1.25
+    ax.barh(ys, [v.value for v in values], height=0.55, color=theme.color("brand"))
+    for y, fid, fig_ in zip(ys, block.figures, values):
+        end = fig_.value
+        if fid in stretch:
+            s = stretch[fid]
+            ax.barh(y, s.value - fig_.value, left=fig_.value, height=0.55, color="none",
+                    edgecolor=theme.color("accent"), hatch="////", linewidth=0.8)
+            end = s.value
+            ax.text(end + top * 0.015, y, f"{_value_text(fig_)}，{s.qualifier or ''}{_value_text(s)}", va="center",
+                    ha="left", fontsize=11, fontweight="bold", color=theme.color("accent"))
+        else:
+            ax.text(end + top * 0.015, y, _value_text(fig_), va="center", ha="left", fontsize=11,
+                    fontweight="bold", color=theme.color("accent"))
+    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_xlim(0, top)
+    ax.set_xticks([])
+    _bare_axes(ax)
+
+
+_DRAWERS = {
+    "bars": _draw_bars,
+    "path": _draw_path,
+    "pairs": _draw_pairs,
+    "progress": _draw_progress,
+    "targets": _draw_targets,
+}
+
+
+def chart_size(block: ChartBlock, content_width_mm: float) -> ChartSize:
+    """Placed size of a chart: full column width, height by kind and item count."""
+    n = len(block.figures)
+    heights = {"bars": 9 * n + 6, "path": 62, "pairs": 58, "progress": 11 * n + 4, "targets": 9 * n + 6}
+    widths = {"bars": 0.62, "path": 0.62, "pairs": 0.62, "progress": 0.48, "targets": 1.0}
+    return ChartSize(round(content_width_mm * widths[block.chart], 1), heights[block.chart])

@@ -1,0 +1,68 @@
+"""Stage 3: lay the report out as HTML with Jinja2 (autoescaped) templates.
+
+A layout is a folder in ``layouts/`` holding ``booklet.html.j2`` (the page
+sequence), one partial per block type in ``blocks/``, ``style.css.j2`` (CSS
+paged media, rendered with the theme and page size) and ``theme.yaml``.
+Templates receive the validated :class:`Report`, the theme and the chart SVGs;
+they contain no report content of their own.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from lucide.jinja import lucide
+
+from .model import Report
+from .theme import Theme
+
+CHINESE_NUMERALS = "〇一二三四五六七八九十"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二 (enough for ordinals of sections and lists)."""
+    if n <= 10:
+        return CHINESE_NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return (CHINESE_NUMERALS[tens] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones] if ones else "")
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart as the templates see it."""
+
+    uri: str
+    width_mm: float
+    height_mm: float
+
+
+def environment(layout_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(layout_dir)),
+        autoescape=True,  # report text is data, never markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.globals["lucide"] = lucide
+    env.filters["numeral"] = chinese_numeral
+    env.filters["two_digits"] = lambda n: f"{n:02d}"
+    return env
+
+
+def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
+                font_files: dict[int, str]) -> str:
+    """Return the booklet's HTML; charts are keyed by (section index, block index)."""
+    env = environment(layout_dir)
+    css = env.get_template("style.css.j2").render(report=report, page=report.page, theme=theme, fonts=font_files)
+    return env.get_template("booklet.html.j2").render(
+        report=report, theme=theme, charts=charts, css=css, figures=report.figures()
+    )
