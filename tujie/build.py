@@ -58,11 +58,24 @@ def draw_charts(report: Report, theme, content_width_mm: float) -> dict[tuple[in
     figures = report.figures()
     drawn = {}
     for s, section in enumerate(report.sections):
+        halves = paired_charts(section.blocks)
         for b, block in enumerate(section.blocks):
             if isinstance(block, ChartBlock):
-                size = chart_size(block, content_width_mm)
+                size = chart_size(block, content_width_mm, half=b in halves)
                 drawn[(s, b)] = (render_chart(block, figures, theme, size), size)
     return drawn
+
+
+def paired_charts(blocks) -> set[int]:
+    """Indexes of charts that share a row: consecutive charts pair up two by two."""
+    halves, run = set(), []
+    for i, block in enumerate(list(blocks) + [None]):
+        if isinstance(block, ChartBlock):
+            run.append(i)
+            continue
+        halves.update(run[: len(run) - len(run) % 2])
+        run = []
+    return halves
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -90,6 +103,7 @@ def build_report(source: Path, paths: Paths = Paths()) -> BuildResult:
     setup_fonts(paths.fonts)
     content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
     drawn = draw_charts(report, theme, content_width)
+    full_width = round(content_width, 1)
 
     name = source.stem
     out_dir = paths.output / name
@@ -99,7 +113,7 @@ def build_report(source: Path, paths: Paths = Paths()) -> BuildResult:
         chart_path = out_dir / "charts" / f"{report.sections[s].id}-{b + 1}.svg"
         write_atomic(chart_path, svg.encode("utf-8"))
         chart_files.append(chart_path)
-        charts[(s, b)] = Chart(svg_data_uri(svg), size.width_mm, size.height_mm)
+        charts[(s, b)] = Chart(svg_data_uri(svg), size.width_mm, size.height_mm, half=size.width_mm < full_width)
 
     html = render_html(report, theme, charts, layout_dir, font_files(paths.fonts))
     html_path = out_dir / f"{name}.html"

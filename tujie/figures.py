@@ -20,7 +20,7 @@ matplotlib.use("svg")  # no GUI backend; we only write SVG
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from .model import ChartBlock, Figure, fmt_number  # noqa: E402
+from .model import ChartBlock, Figure  # noqa: E402
 from .theme import Theme  # noqa: E402
 
 MM = 1 / 25.4  # inches per millimetre
@@ -107,15 +107,14 @@ def _draw_path(fig, block, values, labels, figures, theme) -> None:
     heights = [v.value for v in values]
     colours = [theme.color("river")] * (len(values) - 1) + [theme.color("brand")]
     ax.bar(xs, heights, width=0.52, color=colours)
-    ax.plot(xs, heights, color=theme.color("accent"), linewidth=1.2, marker="o", markersize=3.5, zorder=3)
     top = max(heights)
     for x, fig_ in zip(xs, values):
-        ax.text(x, fig_.value + top * 0.05, _value_text(fig_, with_unit=False), ha="center", va="bottom",
-                fontsize=13, fontweight="bold", color=theme.color("accent"))
+        ax.text(x, fig_.value + top * 0.04, _value_text(fig_, with_unit=False), ha="center", va="bottom",
+                fontsize=14, fontweight="bold", color=theme.color("accent"))
         if fig_.qualifier:
-            ax.text(x, fig_.value + top * 0.20, fig_.qualifier, ha="center", va="bottom",
-                    fontsize=7.5, color=theme.color("muted"))
-    ax.set_ylim(0, top * 1.38)
+            ax.text(x, fig_.value + top * 0.19, fig_.qualifier, ha="center", va="bottom",
+                    fontsize=8, color=theme.color("muted"))
+    ax.set_ylim(0, top * 1.34)
     ax.set_xticks(xs, labels, fontsize=9)
     ax.set_yticks([])
     _bare_axes(ax)
@@ -198,9 +197,11 @@ _DRAWERS = {
 }
 
 
-def chart_size(block: ChartBlock, content_width_mm: float) -> ChartSize:
-    """Placed size of a chart: full column width, height by kind and item count."""
+def chart_size(block: ChartBlock, content_width_mm: float, half: bool) -> ChartSize:
+    """Placed size: full column width, or half when it shares a row with another chart."""
     n = len(block.figures)
-    heights = {"bars": 9 * n + 6, "path": 62, "pairs": 58, "progress": 11 * n + 4, "targets": 9 * n + 6}
-    widths = {"bars": 0.62, "path": 0.62, "pairs": 0.62, "progress": 0.48, "targets": 1.0}
-    return ChartSize(round(content_width_mm * widths[block.chart], 1), heights[block.chart])
+    if half:
+        heights = {"bars": 9 * n + 8, "path": 62, "pairs": 62, "progress": 12 * n + 4, "targets": 9 * n + 8}
+        return ChartSize(round(content_width_mm * 0.485, 1), heights[block.chart])
+    heights = {"bars": 8 * n + 8, "path": 70, "pairs": 66, "progress": 10 * n + 4, "targets": 9 * n + 6}
+    return ChartSize(round(content_width_mm, 1), heights[block.chart])

@@ -41,6 +41,7 @@ class Chart:
     uri: str
     width_mm: float
     height_mm: float
+    half: bool = False  # shares its row with the next or previous chart
 
 
 def environment(layout_dir: Path) -> jinja2.Environment:
