@@ -73,7 +73,7 @@ def paired_charts(blocks) -> set[int]:
         if isinstance(block, ChartBlock):
             run.append(i)
             continue
-        halves.update(run[: len(run) - len(run) % 2])
+        halves.update(run[len(run) % 2 :])  # an odd chart out goes first, full width
         run = []
     return halves
 

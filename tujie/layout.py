@@ -56,6 +56,7 @@ def environment(layout_dir: Path) -> jinja2.Environment:
     env.globals["lucide"] = lucide
     env.filters["numeral"] = chinese_numeral
     env.filters["two_digits"] = lambda n: f"{n:02d}"
+    env.filters["svg_uri"] = svg_data_uri
     return env
 
 

@@ -88,11 +88,13 @@ def write_pdf(html: str, base_dir: Path, roots: list[Path], target: Path, *,
                 font_config=font_config)
         except FatalURLFetchingError as exc:
             raise ReportError(str(exc)) from None
-        if watcher.missing:
-            chars = "、".join(sorted(set(watcher.missing)))
-            raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")
         if watcher.problems:
             raise ReportError("排版时出现问题：" + "；".join(watcher.problems[:5]))
         options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+        # glyphs are looked up while drawing, so .notdef shows up only now;
+        # the caller writes to a temporary file and discards it on error
         document.write_pdf(target, **options, **(metadata or {}))
+        if watcher.missing:
+            chars = "、".join(sorted(set(watcher.missing)))
+            raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")
         return len(document.pages)

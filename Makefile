@@ -1,0 +1,39 @@
+# 图解 booklet pipeline —— 常用命令：
+#   make          安装环境（首次）并生成默认报告，结果在 output/
+#   make test     运行全部测试
+#   make all-reports  生成 source/ 里的所有报告
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+REPORT ?= source/qiantang-2021.yaml
+# Debian packages WeasyPrint needs at run time; harfbuzz-subset makes font subsetting ~25x faster.
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all render all-reports test system-deps clean
+
+all: render
+
+system-deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "安装系统依赖：$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+render: $(VENV)/.installed
+	$(PY) render.py $(REPORT)
+
+all-reports: $(VENV)/.installed
+	$(PY) render.py source/*.yaml
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf output

@@ -1,0 +1,108 @@
+"""Page geometry and fonts of the produced PDF."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import DEFAULT, pdf_text, squash
+from tujie.build import PROJECT
+
+MM = 72 / 25.4
+
+
+def boxes(page) -> dict[str, list[float]]:
+    return {name: [float(v) for v in page.obj[name]] for name in ("/MediaBox", "/TrimBox", "/BleedBox") if name in page.obj}
+
+
+def test_a4_trim_with_3mm_bleed(default_build):
+    with pikepdf.open(default_build.pdf) as pdf:
+        for page in pdf.pages:
+            b = boxes(page)
+            trim, bleed = b["/TrimBox"], b["/BleedBox"]
+            assert trim[2] - trim[0] == pytest.approx(210 * MM, abs=0.5)
+            assert trim[3] - trim[1] == pytest.approx(297 * MM, abs=0.5)
+            assert trim[0] - bleed[0] == pytest.approx(3 * MM, abs=0.2)
+            assert bleed[3] - trim[3] == pytest.approx(3 * MM, abs=0.2)
+
+
+def test_sample_report_uses_its_own_page_size(sample_build):
+    with pikepdf.open(sample_build.pdf) as pdf:
+        trim = boxes(pdf.pages[0])["/TrimBox"]
+    assert trim[2] - trim[0] == pytest.approx(176 * MM, abs=0.5)
+    assert trim[3] - trim[1] == pytest.approx(250 * MM, abs=0.5)
+
+
+def test_cover_colour_runs_into_the_bleed(default_build):
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(default_build.pdf))
+    image = doc[0].render(scale=1, may_draw_forms=True, crop=(0, 0, 0, 0)).to_pil().convert("RGB")
+    # pdfium renders the MediaBox, which includes the bleed: its corner pixel is the cover colour
+    assert image.getpixel((1, 1)) != (255, 255, 255)
+    assert image.getpixel((image.width - 2, image.height // 2)) != (255, 255, 255)
+
+
+def fonts_used(pdf_path: Path) -> dict[str, dict]:
+    """BaseFont name → properties of every composite (Type0) font in the PDF."""
+    found = {}
+    with pikepdf.open(pdf_path) as pdf:
+        for obj in pdf.objects:
+            if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"):
+                continue
+            if obj.get("/Subtype") != "/Type0":
+                assert obj.get("/Subtype") == "/CIDFontType0", f"unexpected font type {obj.get('/Subtype')}"
+                continue
+            descendant = obj.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            found[str(obj.BaseFont).lstrip("/")] = {
+                "embedded": any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+                "tounicode": "/ToUnicode" in obj,
+            }
+    return found
+
+
+def test_fonts_are_bundled_embedded_subset_with_tounicode(default_build):
+    fonts = fonts_used(default_build.pdf)
+    assert fonts
+    for name, props in fonts.items():
+        prefix, _, real = name.partition("+")
+        assert len(prefix) == 6 and prefix.isupper(), f"{name} is not a subset"
+        # only the bundled fonts carry the family name "Noto Sans SC" (no system font does;
+        # test_same_pdf_without_any_system_font proves the rest)
+        assert real.startswith("Noto-Sans-SC"), f"{name} is not from fonts/"
+        assert props["tounicode"], f"{name} has no ToUnicode map"
+        assert props["embedded"], f"{name} is not embedded"
+    styles = {name.partition("+")[2].removeprefix("Noto-Sans-SC").lstrip("-") or "Regular" for name in fonts}
+    # real heavy weights are used (never synthesized bold)
+    assert {"Regular", "Bold"} <= styles and styles & {"Heavy", "Black"}
+
+
+def test_missing_glyph_stops_the_build(tmp_path):
+    from tujie.build import Paths, build_report
+    from tujie.errors import ReportError
+
+    text = DEFAULT.read_text(encoding="utf-8").replace("杭州钱塘科学城挂牌成立；", "杭州钱塘科学城挂牌成立𠀀；")
+    source = tmp_path / "rare.yaml"
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(ReportError) as info:
+        build_report(source, Paths(output=tmp_path / "out"))
+    assert "𠀀" in str(info.value) or "U+20000" in str(info.value)
+
+
+def test_same_pdf_without_any_system_font(default_build, default_text, tmp_path):
+    """With an empty fontconfig (no system fonts at all) the booklet is the same."""
+    config = tmp_path / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(tmp_path)}
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, str(PROJECT / "render.py"), str(DEFAULT), "-o", str(out)],
+                   check=True, env=env, cwd=PROJECT, capture_output=True)
+    pdf = next(out.glob("*/*.pdf"))
+    assert squash(pdf_text(pdf)) == squash(default_text)
+    assert fonts_used(pdf).keys() == fonts_used(default_build.pdf).keys()
