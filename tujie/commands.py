@@ -1,0 +1,3 @@
+"""Subcommands of ``render.py`` beyond building: each a thin wrapper over the library."""
+
+from __future__ import annotations
