@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 REPORT ?= source/qiantang-2021.yaml
-# Debian packages WeasyPrint needs at run time; harfbuzz-subset makes font subsetting ~25x faster.
-DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
+# Debian packages needed at run time: Pango for WeasyPrint, harfbuzz-subset (font subsetting ~25x faster),
+# libgs-common for the CMYK ICC profile of the print edition.
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig libgs-common
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all render all-reports test system-deps clean

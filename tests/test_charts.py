@@ -23,7 +23,7 @@ def test_changed_figure_changes_the_chart(tmp_path):
     assert revised != text
     source = tmp_path / "revised.yaml"
     source.write_text(revised, encoding="utf-8")
-    result = build_report(source, Paths(output=tmp_path / "out"))
+    result = build_report(source, Paths(output=tmp_path / "out"), editions=("screen",))
     gdp_chart = next(p for p in result.charts if "1725" in p.read_text(encoding="utf-8"))
     svg = gdp_chart.read_text(encoding="utf-8")
     assert ">1600<" not in svg

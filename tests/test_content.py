@@ -98,6 +98,6 @@ def test_markup_in_data_renders_literally(tmp_path):
         "新区改革经验做法向全省各新区发文推广；", "新区改革经验<b>做法</b>{{ 1+1 }}<script>x()</script>；")
     source = tmp_path / "markup.yaml"
     source.write_text(text, encoding="utf-8")
-    result = build_report(source, Paths(output=tmp_path / "out"))
+    result = build_report(source, Paths(output=tmp_path / "out"), editions=("screen",))
     extracted = squash(pdf_text(result.pdf))
     assert squash("新区改革经验<b>做法</b>{{ 1+1 }}<script>x()</script>；") in extracted

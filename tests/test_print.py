@@ -21,7 +21,7 @@ def boxes(page) -> dict[str, list[float]]:
 
 
 def test_a4_trim_with_3mm_bleed(default_build):
-    with pikepdf.open(default_build.pdf) as pdf:
+    with pikepdf.open(default_build.files["print"]) as pdf:
         for page in pdf.pages:
             b = boxes(page)
             trim, bleed = b["/TrimBox"], b["/BleedBox"]
@@ -32,20 +32,34 @@ def test_a4_trim_with_3mm_bleed(default_build):
 
 
 def test_sample_report_uses_its_own_page_size(sample_build):
-    with pikepdf.open(sample_build.pdf) as pdf:
+    with pikepdf.open(sample_build.files["print"]) as pdf:
         trim = boxes(pdf.pages[0])["/TrimBox"]
     assert trim[2] - trim[0] == pytest.approx(176 * MM, abs=0.5)
     assert trim[3] - trim[1] == pytest.approx(250 * MM, abs=0.5)
 
 
 def test_cover_colour_runs_into_the_bleed(default_build):
+    """Sample pixels in the bleed (outside the trim, inside the BleedBox) of the cover."""
     import pypdfium2
 
-    doc = pypdfium2.PdfDocument(str(default_build.pdf))
-    image = doc[0].render(scale=1, may_draw_forms=True, crop=(0, 0, 0, 0)).to_pil().convert("RGB")
-    # pdfium renders the MediaBox, which includes the bleed: its corner pixel is the cover colour
-    assert image.getpixel((1, 1)) != (255, 255, 255)
-    assert image.getpixel((image.width - 2, image.height // 2)) != (255, 255, 255)
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        b = boxes(pdf.pages[0])
+    media, trim = b["/MediaBox"], b["/TrimBox"]
+    doc = pypdfium2.PdfDocument(str(default_build.files["print"]))
+    scale = 2
+    image = doc[0].render(scale=scale).to_pil().convert("RGB")
+    height = media[3] - media[1]
+
+    def pixel(x_pt, y_pt):  # PDF coordinates → image pixel
+        return image.getpixel((round((x_pt - media[0]) * scale), round((height - (y_pt - media[1])) * scale)))
+
+    in_bleed = 1.5 * MM
+    corners = [(trim[0] - in_bleed, trim[3] + in_bleed), (trim[2] + in_bleed, (trim[1] + trim[3]) / 2),
+               ((trim[0] + trim[2]) / 2, trim[1] - in_bleed)]
+    for x, y in corners:
+        assert pixel(x, y) != (255, 255, 255), (x, y)
+    # and the slug beyond the bleed is blank paper (only marks are drawn there)
+    assert pixel(trim[0] - 8 * MM, (trim[1] + trim[3]) / 2) == (255, 255, 255)
 
 
 def fonts_used(pdf_path: Path) -> dict[str, dict]:
@@ -91,7 +105,7 @@ def test_missing_glyph_stops_the_build(tmp_path):
     source = tmp_path / "rare.yaml"
     source.write_text(text, encoding="utf-8")
     with pytest.raises(ReportError) as info:
-        build_report(source, Paths(output=tmp_path / "out"))
+        build_report(source, Paths(output=tmp_path / "out"), editions=("screen",))
     assert "𠀀" in str(info.value) or "U+20000" in str(info.value)
 
 
@@ -101,8 +115,8 @@ def test_same_pdf_without_any_system_font(default_build, default_text, tmp_path)
     config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
     env = {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(tmp_path)}
     out = tmp_path / "out"
-    subprocess.run([sys.executable, str(PROJECT / "render.py"), str(DEFAULT), "-o", str(out)],
+    subprocess.run([sys.executable, str(PROJECT / "render.py"), str(DEFAULT), "-o", str(out), "-e", "screen"],
                    check=True, env=env, cwd=PROJECT, capture_output=True)
-    pdf = next(out.glob("*/*.pdf"))
+    pdf = next(out.glob("*/*-screen.pdf"))
     assert squash(pdf_text(pdf)) == squash(default_text)
     assert fonts_used(pdf).keys() == fonts_used(default_build.pdf).keys()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .build import Paths, build_report
+from .build import EDITIONS, Paths, build_report
 from .errors import ReportError
 
 EPILOG = """示例：
@@ -22,15 +22,26 @@ EPILOG = """示例：
 {commands}
 """
 
-# name → (one-line Chinese description, function adding arguments, function running it)
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+EDITION_NAMES = {"print": "印刷版（交印刷厂）", "screen": "屏幕版（网站发布）", "image": "长图（微信）　　",
+                 "imposed": "拼版（印刷厂）　"}
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# name → (one-line Chinese description, run(args) -> exit status; run.arguments(parser) adds its options)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {}
 
 
 def command(name: str, description: str):
-    """Register a subcommand: decorate a ``run(args) -> int`` that has an ``arguments`` attribute."""
+    """Register a subcommand: decorate ``run(args) -> int``; give it ``run.arguments = f(parser)``."""
 
     def register(run):
-        COMMANDS[name] = (description, run.arguments, run)
+        COMMANDS[name] = (description, run)
         return run
 
     return register
@@ -69,10 +80,13 @@ def _new_parser(prog: str, description: str, epilog: str | None = None) -> argpa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    listing = "\n".join(f"  {name:<18} {desc}" for name, (desc, _, _) in COMMANDS.items()) or "  （无）"
+    listing = "\n".join(f"  {name:<18} {desc}" for name, (desc, _) in COMMANDS.items()) or "  （无）"
     p = _new_parser("render.py", "把报告数据（YAML）排成可印刷的图解小册子（PDF）。", EPILOG.format(commands=listing))
     p.add_argument("sources", nargs="+", metavar="报告.yaml", help="报告数据文件，可以给多个")
     p.add_argument("-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/）")
+    p.add_argument("-e", "--edition", action="append", choices=EDITIONS, metavar="版本",
+                   help="只生成某个版本：print（印刷版）、screen（屏幕版）、image（长图），可重复；默认全部")
+    p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
     return p
 
 
@@ -82,14 +96,25 @@ def run_build(args: argparse.Namespace) -> int:
     for source in args.sources:
         start = time.perf_counter()
         try:
-            result = build_report(Path(source), paths)
+            result = build_report(Path(source), paths, editions=tuple(args.edition or EDITIONS),
+                                  impose=args.impose)
         except ReportError as exc:
             print(f"✗ {source} 生成失败：\n{exc}", file=sys.stderr)
             print("  上一次生成的文件没有改动。", file=sys.stderr)
             failed.append(source)
             continue
+        except Exception:  # a bug, not the user's data: say so, keep the details for developers
+            import traceback
+
+            print(f"✗ {source} 生成失败：程序内部错误（不是数据的问题），请把下面的信息发给维护人员。", file=sys.stderr)
+            traceback.print_exc()
+            print("  上一次生成的文件没有改动。", file=sys.stderr)
+            failed.append(source)
+            continue
         took = time.perf_counter() - start
-        print(f"✓ {source} → {result.pdf}（{result.pages} 页，用时 {took:.1f} 秒）")
+        print(f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查")
+        for edition, path in result.files.items():
+            print(f"    {EDITION_NAMES[edition]}  {_relative(path)}")
     if failed:
         print(f"有 {len(failed)} 份报告没有生成：{'、'.join(failed)}", file=sys.stderr)
         return 1
@@ -102,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv and argv[0] in COMMANDS:
-            description, add_arguments, run = COMMANDS[argv[0]]
+            description, run = COMMANDS[argv[0]]
             sub = _new_parser(f"render.py {argv[0]}", description)
-            add_arguments(sub)
+            run.arguments(sub)
             return run(sub.parse_args(argv[1:]))
         return run_build(build_parser().parse_args(argv))
     except KeyboardInterrupt:

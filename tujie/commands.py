@@ -1,3 +1,39 @@
 """Subcommands of ``render.py`` beyond building: each a thin wrapper over the library."""
 
 from __future__ import annotations
+
+
+import argparse
+from pathlib import Path
+
+from . import diff
+from .check import check_paths
+from .cli import command
+
+
+@command("check", "检查生成的文件（字体、页面框、颜色、页数、元数据）是否合格")
+def run_check(args: argparse.Namespace) -> int:
+    findings = check_paths([Path(p) for p in args.paths])
+    current = None
+    for finding in findings:
+        if finding.file != current:
+            current = finding.file
+            print(f"\n{current}")
+        print(f"  {finding}")
+    failed = [f for f in findings if not f.ok]
+    print(f"\n{'全部通过' if not failed else f'有 {len(failed)} 项没有通过'}（共检查 {len(findings)} 项）")
+    return 1 if failed else 0
+
+
+run_check.arguments = lambda p: p.add_argument(
+    "paths", nargs="+", metavar="文件或目录", help="要检查的 PDF、长图，或 output/ 下的报告目录")
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """render.py diff: list what changed between two versions of a report's data (see tujie.diff)."""
+    return diff.run(args)
+
+
+run_diff.arguments = diff.add_arguments
+# registered once .arguments is set, so this works whether or not the registry reads it eagerly
+command("diff", "比较报告数据的两个版本，列出改动的数字和文字及其所在页（可生成新旧对照页）")(run_diff)

@@ -17,7 +17,7 @@ import jinja2
 from lucide.jinja import lucide
 
 from .model import Report
-from .theme import Theme
+from .theme import Palette, Theme
 
 CHINESE_NUMERALS = "〇一二三四五六七八九十"
 
@@ -61,10 +61,20 @@ def environment(layout_dir: Path) -> jinja2.Environment:
 
 
 def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
-                font_files: dict[int, str]) -> str:
-    """Return the booklet's HTML; charts are keyed by (section index, block index)."""
+                font_files: dict[int, str], *, cmyk: bool = False, bleed_mm: float = 0,
+                notes_pages: int = 0, color_profile: str | None = None) -> str:
+    """Return the booklet's HTML; charts are keyed by (section index, block index).
+
+    ``cmyk`` picks device-cmyk() colours (print) over sRGB (screen); ``bleed_mm``
+    is 0 for screen files; ``notes_pages`` blank designed pages pad the booklet
+    to a multiple of four before the back cover.
+    """
     env = environment(layout_dir)
-    css = env.get_template("style.css.j2").render(report=report, page=report.page, theme=theme, fonts=font_files)
+    palette = Palette(theme, cmyk=cmyk)
+    env.globals.update(c=palette, series=palette.series)
+    css = env.get_template("style.css.j2").render(
+        report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
+        color_profile=color_profile)
     return env.get_template("booklet.html.j2").render(
-        report=report, theme=theme, charts=charts, css=css, figures=report.figures()
+        report=report, theme=theme, charts=charts, css=css, figures=report.figures(), notes_pages=notes_pages
     )

@@ -1,4 +1,4 @@
-"""Stage 4: set the booklet's HTML in WeasyPrint and write the PDF.
+"""Stage 4: set the booklet's HTML in WeasyPrint and write PDF files.
 
 Three guards sit around WeasyPrint here:
 
@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import ctypes.util
 import logging
+from datetime import datetime
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -32,7 +34,6 @@ class ProjectFetcher(URLFetcher):
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [root.resolve() for root in roots]
-        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower()
@@ -42,7 +43,6 @@ class ProjectFetcher(URLFetcher):
             path = Path(unquote(urlparse(url).path)).resolve()
             if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
                 return super().fetch(url, headers)
-        self.refused.append(url)
         raise FatalURLFetchingError(f"拒绝读取项目以外的资源：{url}")
 
 
@@ -58,7 +58,7 @@ class _LogWatcher(logging.Handler):
         message = record.getMessage()
         if ".notdef" in message:
             self.missing.append(message.rsplit(":", 1)[-1].strip())
-        elif "Failed to load" in message or "Ignored" in message or "Invalid" in message:
+        elif "Failed to load" in message or "ignored" in message.lower() or "Invalid" in message:
             self.problems.append(message)
 
 
@@ -77,24 +77,36 @@ def harfbuzz_subset_available() -> bool:
     return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
-def write_pdf(html: str, base_dir: Path, roots: list[Path], target: Path, *,
-              pdf_variant: str | None = None, metadata: dict | None = None) -> int:
-    """Render ``html`` to ``target``; return the page count. Raise ReportError on problems."""
-    fetcher = ProjectFetcher(roots)
-    font_config = FontConfiguration()
+def paginate(html: str, base_dir: Path, roots: list[Path]) -> Document:
+    """Lay out ``html`` into pages. Raise ReportError on refused or broken resources."""
     with _watch_weasyprint_log() as watcher:
         try:
-            document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
-                font_config=font_config)
+            document = HTML(string=html, base_url=str(base_dir) + "/",
+                            url_fetcher=ProjectFetcher(roots)).render(font_config=FontConfiguration())
         except FatalURLFetchingError as exc:
             raise ReportError(str(exc)) from None
-        if watcher.problems:
-            raise ReportError("排版时出现问题：" + "；".join(watcher.problems[:5]))
-        options = {"pdf_variant": pdf_variant} if pdf_variant else {}
-        # glyphs are looked up while drawing, so .notdef shows up only now;
-        # the caller writes to a temporary file and discards it on error
-        document.write_pdf(target, **options, **(metadata or {}))
-        if watcher.missing:
-            chars = "、".join(sorted(set(watcher.missing)))
-            raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")
-        return len(document.pages)
+    if watcher.problems:
+        shortened = [p if len(p) < 160 else p[:100] + "…" + p[-40:] for p in watcher.problems[:5]]
+        raise ReportError("排版时出现问题：" + "；".join(shortened))
+    return document
+
+
+def write(document: Document, target: Path, *, variant: str | None = None,
+          attachments: list[Path] = (), date: datetime | None = None) -> None:
+    """Write a laid-out document as PDF; raise ReportError if a glyph is missing.
+
+    Glyphs are looked up while drawing, so a ``.notdef`` shows up only here;
+    callers write to a staging file and discard it on error.
+    """
+    options = {"pdf_variant": variant} if variant else {}
+    if attachments:
+        options["attachments"] = [
+            Attachment(filename=str(path), name=path.name, description="报告数据（YAML）",
+                       created=date, modified=date, relationship="Source")
+            for path in attachments
+        ]
+    with _watch_weasyprint_log() as watcher:
+        document.write_pdf(target, **options)
+    if watcher.missing:
+        chars = "、".join(sorted(set(watcher.missing)))
+        raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")

@@ -40,6 +40,33 @@ class Theme(BaseModel):
     def color(self, name: str) -> str:
         return self.colors[name].rgb
 
+    def rgb_to_cmyk(self) -> dict[str, str]:
+        """Every theme colour's hex RGB (lower case) → its CSS device-cmyk()."""
+        table = {c.rgb.lower(): c.css_cmyk for c in list(self.colors.values()) + list(self.series)}
+        return table
+
+
+class Palette:
+    """The theme's colours as CSS strings: sRGB for screens, device-cmyk() for print.
+
+    Templates use ``c.brand`` or ``series[0]`` and never spell a colour, so the
+    same layout yields a pure-CMYK print file and an RGB screen file.
+    """
+
+    def __init__(self, theme: Theme, cmyk: bool):
+        self._theme = theme
+        self._cmyk = cmyk
+        self.series = [self._css(c) for c in theme.series]
+
+    def _css(self, colour: Colour) -> str:
+        return colour.css_cmyk if self._cmyk else colour.rgb
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._css(self._theme.colors[name])
+        except KeyError:
+            raise AttributeError(f"theme has no colour {name!r}") from None
+
 
 def load_theme(layout_dir: Path) -> Theme:
     path = layout_dir / "theme.yaml"

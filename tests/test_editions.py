@@ -1,0 +1,174 @@
+"""Every edition of the default report, checked by reading the real files."""
+
+from __future__ import annotations
+
+import pikepdf
+import pdfplumber
+import pytest
+from PIL import Image
+
+from conftest import DEFAULT, squash
+from tujie.build import Paths, build_report
+from tujie.check import check_paths
+from tujie.cli import main
+from tujie.editions import saddle_stitch_order
+from tujie.errors import ReportError
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def imposed_build(tmp_path_factory):
+    return build_report(DEFAULT, Paths(output=tmp_path_factory.mktemp("imposed")), editions=("print",), impose=True)
+
+
+def test_build_passes_its_own_preflight(default_build):
+    assert default_build.findings and all(f.ok for f in default_build.findings)
+    rules = {f.rule for f in default_build.findings}
+    assert {"字体", "缺字", "元数据", "页面框", "输出意图", "颜色", "页数", "图片分辨率", "长图"} <= rules
+
+
+def test_page_count_is_a_multiple_of_four(default_build, sample_build):
+    for build in (default_build, sample_build):
+        for edition in ("print", "screen"):
+            with pikepdf.open(build.files[edition]) as pdf:
+                assert len(pdf.pages) % 4 == 0 and len(pdf.pages) == build.pages
+
+
+def test_print_edition_is_pdfx4_cmyk_with_output_intent(default_build):
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        with pdf.open_metadata() as meta:
+            assert meta["pdfxid:GTS_PDFXVersion"] == "PDF/X-4"
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFX" and int(intent.DestOutputProfile.N) == 4
+        operators = set()
+        for page in pdf.pages:
+            operators |= {str(op) for _, op in pikepdf.parse_content_stream(page)}
+        assert "rg" not in operators and "RG" not in operators
+
+
+def registration_lines(page: pikepdf.Page) -> list[tuple[float, float, float, float]]:
+    """Line segments stroked in registration colour (1 1 1 1 K) in a page's content."""
+    lines, registration, start = [], False, None
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op == "K":
+            registration = [float(v) for v in operands] == [1, 1, 1, 1]
+        elif op == "Q":
+            registration = False
+        elif op == "m" and registration:
+            start = [float(v) for v in operands]
+        elif op == "l" and registration and start:
+            lines.append((*start, *[float(v) for v in operands]))
+    return lines
+
+
+def test_print_crop_marks_sit_outside_the_bleed(default_build):
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        for page in pdf.pages:
+            trim = [float(v) for v in page.obj.TrimBox]
+            bleed = [float(v) for v in page.obj.BleedBox]
+            media = [float(v) for v in page.obj.MediaBox]
+            assert trim[0] - bleed[0] == pytest.approx(3 * MM, abs=0.1)
+            marks = registration_lines(page)
+            assert len(marks) == 8
+            for x0, y0, x1, y1 in marks:
+                xs, ys = sorted((x0, x1)), sorted((y0, y1))
+                outside = xs[1] <= bleed[0] or xs[0] >= bleed[2] or ys[1] <= bleed[1] or ys[0] >= bleed[3]
+                assert outside, (x0, y0, x1, y1)
+                assert media[0] <= xs[0] and xs[1] <= media[2] and media[1] <= ys[0] and ys[1] <= media[3]
+                # each mark is aligned with a trim edge
+                assert any(abs(v - t) < 0.01 for v in (x0, y0) for t in trim)
+
+
+def test_imposed_file_has_saddle_stitch_spreads_on_sra3(imposed_build, tmp_path):
+    assert saddle_stitch_order(16)[:4] == [(16, 1), (2, 15), (14, 3), (4, 13)]
+    printed, imposed = imposed_build.files["print"], imposed_build.files["imposed"]
+    with pdfplumber.open(printed) as source:
+        page_texts = [squash(p.extract_text() or "") for p in source.pages]
+    with pikepdf.open(imposed) as pdf:
+        assert len(pdf.pages) == imposed_build.pages // 2
+        for page in pdf.pages:
+            media = [float(v) for v in page.obj.MediaBox]
+            trim = [float(v) for v in page.obj.TrimBox]
+            assert (media[2] - media[0]) / MM == pytest.approx(450, abs=0.5)  # SRA3 sheet
+            assert (trim[2] - trim[0]) / MM == pytest.approx(420, abs=0.5)  # A3 spread
+            assert (trim[3] - trim[1]) / MM == pytest.approx(297, abs=0.5)
+        spreads = []
+        for page in pdf.pages:
+            names = [str(operands[0]) for operands, op in pikepdf.parse_content_stream(page) if str(op) == "Do"]
+            spreads.append(tuple(int(n.lstrip("/P")) for n in names))
+    assert spreads == saddle_stitch_order(imposed_build.pages)
+    # and what is drawn on each half is really that page: compare extracted text
+    with pdfplumber.open(imposed) as pdf:
+        for sheet, (left, right) in zip(pdf.pages, spreads):
+            mid = sheet.width / 2
+            left_text = squash(sheet.crop((0, 0, mid, sheet.height)).extract_text() or "")
+            right_text = squash(sheet.crop((mid, 0, sheet.width, sheet.height)).extract_text() or "")
+            for text, number in ((left_text, left), (right_text, right)):
+                if page_texts[number - 1]:
+                    assert text[:20] == page_texts[number - 1][:20]
+
+
+def test_screen_edition_is_tagged_pdfa_with_data_attached(default_build):
+    path = default_build.files["screen"]
+    assert path.stat().st_size <= 2 * 1024 * 1024
+    with pikepdf.open(path) as pdf:
+        with pdf.open_metadata() as meta:
+            assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "A"
+        assert "/StructTreeRoot" in pdf.Root and bool(pdf.Root.MarkInfo.Marked)
+        attached = pdf.attachments["qiantang-2021.yaml"].get_file().read_bytes()
+        assert attached == DEFAULT.read_bytes()
+        alts = {str(obj.Alt) for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and "/Alt" in obj}
+        assert any("2025年目标突破1600亿元" in alt for alt in alts)
+        info = pdf.docinfo
+        assert "十四五" in str(info["/Keywords"]) and str(info["/Subject"])
+        assert str(info["/CreationDate"]).startswith("D:20261129")
+        with pdfplumber.open(path) as plumb:
+            assert plumb.pages[0].width == pytest.approx(210 * MM, abs=0.5)  # no bleed on screen
+        links = [a for p in pdf.pages[1:2] for a in p.obj.get("/Annots", [])]
+        assert len(links) >= len(default_build.report.sections)  # clickable contents
+
+
+def test_long_image_and_thumbnails(default_build):
+    path = default_build.files["image"]
+    with Image.open(path) as image:
+        assert image.width == 1080 and image.format == "JPEG"
+        top = image.crop((0, 0, 1080, 200)).convert("RGB")
+        assert top.getpixel((540, 100)) != (255, 255, 255)  # starts with the cover, no bleed or marks
+    assert path.stat().st_size <= 8 * 1024 * 1024
+    assert len(default_build.thumbnails) == default_build.pages
+    with Image.open(default_build.thumbnails[0]) as thumb:
+        assert thumb.format == "PNG" and thumb.width == 360
+
+
+def test_rgb_colour_in_print_stylesheet_fails_the_check(tmp_path):
+    import shutil
+
+    from tujie.build import PROJECT
+
+    layouts = tmp_path / "layouts"
+    shutil.copytree(PROJECT / "layouts", layouts)
+    css = layouts / "booklet" / "style.css.j2"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.theme-title span { color: #ff0000; }\n", encoding="utf-8")
+    with pytest.raises(ReportError) as info:
+        build_report(DEFAULT, Paths(output=tmp_path / "out", layouts=layouts), editions=("print",))
+    assert "RGB" in str(info.value)
+    assert not list((tmp_path / "out").rglob("*.pdf"))  # nothing half-made is left behind
+
+
+def test_missing_bleed_fails_the_check(default_build, tmp_path, capsys):
+    broken = tmp_path / "broken-print.pdf"
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        del pdf.pages[3].obj["/BleedBox"]
+        pdf.save(broken)
+    findings = check_paths([broken])
+    assert any(not f.ok and "第 4 页缺少 TrimBox 或 BleedBox" in f.message for f in findings)
+    assert main(["check", str(broken)]) == 1
+    assert "没有通过" in capsys.readouterr().out
+
+
+def test_check_command_passes_on_a_good_output_folder(default_build, capsys):
+    assert main(["check", str(default_build.out_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "全部通过" in out and "PDF/X-4" in out and "PDF/A-3a" in out

@@ -1,0 +1,266 @@
+"""Stage 6: preflight — read the produced files back and prove they are right.
+
+Each rule reads the real file with pikepdf (and Pillow for images) and
+returns findings in Chinese; nothing here trusts what the build meant to
+write. The print edition is recognised by its PDF/X output intent, the screen
+edition by its PDF/A identification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+MM = 72 / 25.4
+RGB_OPERATORS = {"rg", "RG"}
+MIN_DPI = 300
+LONG_IMAGE_WIDTH = 1080
+LONG_IMAGE_MAX_BYTES = 8 * 1024 * 1024
+BUNDLED_FAMILY = "Noto-Sans-SC"  # WeasyPrint's name for the fonts in fonts/
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    rule: str  # short Chinese name of the rule
+    ok: bool
+    message: str
+
+    def __str__(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.rule}：{self.message}"
+
+
+def _kind(pdf: pikepdf.Pdf) -> str:
+    intents = pdf.Root.get("/OutputIntents", [])
+    if any(str(i.get("/S")) == "/GTS_PDFX" for i in intents):
+        return "print"
+    with pdf.open_metadata() as meta:
+        if meta.get("pdfaid:part"):
+            return "screen"
+    return "other"
+
+
+def _content_objects(pdf: pikepdf.Pdf):
+    """(page number, object with a content stream and resources), forms included, each once."""
+    seen = set()
+
+    def forms(resources, number):
+        for _, xobj in (resources.get("/XObject") or {}).items():
+            if xobj.objgen in seen or xobj.get("/Subtype") != "/Form":
+                continue
+            seen.add(xobj.objgen)
+            yield number, xobj
+            yield from forms(xobj.get("/Resources") or {}, number)
+
+    for number, page in enumerate(pdf.pages, 1):
+        yield number, page
+        yield from forms(page.obj.get("/Resources") or {}, number)
+
+
+def _colour_spaces(resources) -> dict[str, str]:
+    """Resource name → 'rgb', 'cmyk', 'gray' or 'other'."""
+    spaces = {}
+    for name, space in (resources.get("/ColorSpace") or {}).items():
+        base = space
+        if isinstance(space, pikepdf.Array) and str(space[0]) == "/ICCBased":
+            n = int(space[1].get("/N", 0))
+            spaces[name] = {3: "rgb", 4: "cmyk", 1: "gray"}.get(n, "other")
+            continue
+        base = str(space[0] if isinstance(space, pikepdf.Array) else space)
+        spaces[name] = {"/DeviceRGB": "rgb", "/CalRGB": "rgb", "/DeviceCMYK": "cmyk", "/DeviceGray": "gray"}.get(base, "other")
+    return spaces
+
+
+def check_colour(pdf: pikepdf.Pdf) -> list[str]:
+    """Problems with colour in a print file: any RGB operator, colour space or image."""
+    problems = []
+    for number, obj in _content_objects(pdf):
+        resources = obj.get("/Resources") if isinstance(obj, pikepdf.Object) else obj.obj.get("/Resources")
+        resources = resources or pikepdf.Dictionary()
+        spaces = _colour_spaces(resources)
+        for name, xobj in (resources.get("/XObject") or {}).items():
+            if xobj.get("/Subtype") == "/Image":
+                cs = xobj.get("/ColorSpace")
+                if cs is not None and ("RGB" in str(cs) or (isinstance(cs, pikepdf.Array) and str(cs[0]) == "/ICCBased" and int(cs[1].get("/N", 0)) == 3)):
+                    problems.append(f"第 {number} 页有 RGB 图片 {name}")
+        for _, shading in (resources.get("/Shading") or {}).items():
+            if "RGB" in str(shading.get("/ColorSpace")):
+                problems.append(f"第 {number} 页有 RGB 渐变")
+        for operands, operator in pikepdf.parse_content_stream(obj):
+            op = str(operator)
+            if op in RGB_OPERATORS:
+                problems.append(f"第 {number} 页使用了 RGB 颜色（{op}）")
+            elif op in ("cs", "CS") and spaces.get(str(operands[0]), "cmyk" if str(operands[0]) == "/DeviceCMYK" else "rgb" if str(operands[0]) == "/DeviceRGB" else "other") == "rgb":
+                problems.append(f"第 {number} 页使用了 RGB 色彩空间 {operands[0]}")
+    return sorted(set(problems))
+
+
+def check_notdef(pdf: pikepdf.Pdf) -> list[str]:
+    """Glyph 0 (.notdef, drawn as a box) shown anywhere with an Identity-encoded font."""
+    problems = []
+    for number, obj in _content_objects(pdf):
+        for operands, operator in pikepdf.parse_content_stream(obj):
+            op = str(operator)
+            strings = []
+            if op in ("Tj", "'", '"'):
+                strings = [operands[-1]]
+            elif op == "TJ":
+                strings = [item for item in operands[0] if isinstance(item, pikepdf.String)]
+            for s in strings:
+                data = bytes(s)
+                if any(data[i : i + 2] == b"\x00\x00" for i in range(0, len(data) - 1, 2)):
+                    problems.append(f"第 {number} 页画出了缺字方框（.notdef）")
+    return sorted(set(problems))
+
+
+def check_fonts(pdf: pikepdf.Pdf) -> list[str]:
+    problems = []
+    for obj in pdf.objects:
+        if not (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"):
+            continue
+        name = str(obj.get("/BaseFont", "")).lstrip("/")
+        subtype = obj.get("/Subtype")
+        if subtype == "/Type0":
+            if "/ToUnicode" not in obj:
+                problems.append(f"字体 {name} 没有 ToUnicode（文字无法复制和搜索）")
+            prefix, _, real = name.partition("+")
+            if not (len(prefix) == 6 and prefix.isupper()):
+                problems.append(f"字体 {name} 没有子集化")
+            if not real.startswith(BUNDLED_FAMILY):
+                problems.append(f"字体 {name} 不是项目 fonts/ 里的字体")
+            descriptor = obj.DescendantFonts[0].get("/FontDescriptor") or {}
+        elif subtype == "/CIDFontType0" or subtype == "/CIDFontType2":
+            continue
+        else:
+            descriptor = obj.get("/FontDescriptor") or {}
+            if not real_font_name_ok(name):
+                problems.append(f"字体 {name} 不是项目 fonts/ 里的字体")
+        if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            problems.append(f"字体 {name} 没有嵌入")
+    return problems
+
+
+def real_font_name_ok(name: str) -> bool:
+    return name.partition("+")[2].startswith(BUNDLED_FAMILY)
+
+
+def check_boxes(pdf: pikepdf.Pdf, bleed_mm: float = 3) -> list[str]:
+    problems = []
+    for number, page in enumerate(pdf.pages, 1):
+        if "/TrimBox" not in page.obj or "/BleedBox" not in page.obj:
+            problems.append(f"第 {number} 页缺少 TrimBox 或 BleedBox")
+            continue
+        trim = [float(v) for v in page.obj.TrimBox]
+        bleed = [float(v) for v in page.obj.BleedBox]
+        media = [float(v) for v in page.obj.MediaBox]
+        margins = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
+        if any(m < bleed_mm * MM - 0.1 for m in margins):
+            problems.append(f"第 {number} 页出血不足 {bleed_mm:g} 毫米（{min(margins) / MM:.1f} 毫米）")
+        if not (media[0] <= bleed[0] and media[1] <= bleed[1] and media[2] >= bleed[2] and media[3] >= bleed[3]):
+            problems.append(f"第 {number} 页的 BleedBox 超出了 MediaBox")
+    sizes = {(round((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / MM), round((float(p.obj.TrimBox[3]) - float(p.obj.TrimBox[1])) / MM)) for p in pdf.pages if "/TrimBox" in p.obj}
+    if len(sizes) > 1:
+        problems.append(f"各页成品尺寸不一致：{sorted(sizes)}")
+    return problems
+
+
+def check_images(pdf: pikepdf.Pdf) -> list[str]:
+    """Raster images must have at least 300 dpi at their placed size."""
+    import pdfplumber
+
+    problems = []
+    with pdfplumber.open(pdf.filename) as plumber:
+        for number, page in enumerate(plumber.pages, 1):
+            for image in page.images:
+                src_w, src_h = image.get("srcsize", (0, 0))
+                width_in, height_in = image["width"] / 72, image["height"] / 72
+                if width_in and height_in:
+                    dpi = min(src_w / width_in, src_h / height_in)
+                    if dpi < MIN_DPI:
+                        problems.append(f"第 {number} 页的图片只有 {dpi:.0f} dpi（至少需要 {MIN_DPI} dpi）")
+    return problems
+
+
+def check_metadata(pdf: pikepdf.Pdf, kind: str) -> list[str]:
+    problems = []
+    if not str(pdf.docinfo.get("/Title", "")).strip():
+        problems.append("缺少标题（Title）")
+    if str(pdf.Root.get("/Lang", "")) != "zh-CN":
+        problems.append("文档语言不是 zh-CN")
+    with pdf.open_metadata() as meta:
+        if kind == "print" and not meta.get("pdfxid:GTS_PDFXVersion"):
+            problems.append("缺少 PDF/X 标识")
+        if kind == "screen" and not meta.get("pdfaid:part"):
+            problems.append("缺少 PDF/A 标识")
+    return problems
+
+
+def check_pdf(path: Path) -> list[Finding]:
+    """Every preflight rule that applies to this PDF."""
+    file = str(path)
+    findings: list[Finding] = []
+
+    def add(rule: str, problems: list[str], ok_message: str) -> None:
+        if problems:
+            findings.extend(Finding(file, rule, False, p) for p in problems[:8])
+        else:
+            findings.append(Finding(file, rule, True, ok_message))
+
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError) as exc:
+        return [Finding(file, "文件", False, f"无法作为 PDF 打开（{exc}）")]
+    with pdf:
+        kind = _kind(pdf)
+        label = {"print": "印刷版（PDF/X-4）", "screen": "屏幕版（PDF/A-3a）"}.get(kind, "PDF")
+        findings.append(Finding(file, "类型", True, f"{label}，{len(pdf.pages)} 页"))
+        add("字体", check_fonts(pdf), "全部嵌入并子集化，带 ToUnicode，均来自 fonts/")
+        add("缺字", check_notdef(pdf), "没有缺字方框")
+        add("元数据", check_metadata(pdf, kind), "标题、语言和标准标识齐全")
+        if kind == "print":
+            add("页面框", check_boxes(pdf), "每页都有 TrimBox 和 BleedBox，出血 3 毫米")
+            intents = pdf.Root.get("/OutputIntents", [])
+            add("输出意图", [] if intents else ["缺少输出意图（OutputIntent）"], "已设置 CMYK 输出意图")
+            add("颜色", check_colour(pdf), "全部为 CMYK，没有 RGB")
+            pages = len(pdf.pages)
+            add("页数", [] if pages % 4 == 0 else [f"{pages} 页不是 4 的倍数，不能骑马钉装订"], f"{pages} 页，是 4 的倍数")
+            add("图片分辨率", check_images(pdf), "没有低于 300 dpi 的图片（图表均为矢量）")
+    return findings
+
+
+def check_long_image(path: Path) -> list[Finding]:
+    file = str(path)
+    size = path.stat().st_size
+    with Image.open(path) as image:
+        width = image.width
+    problems = []
+    if width != LONG_IMAGE_WIDTH:
+        problems.append(f"宽度是 {width} 像素，应为 {LONG_IMAGE_WIDTH} 像素")
+    if size > LONG_IMAGE_MAX_BYTES:
+        problems.append(f"文件有 {size / 1024 / 1024:.1f} MB，超过 8 MB")
+    if problems:
+        return [Finding(file, "长图", False, p) for p in problems]
+    return [Finding(file, "长图", True, f"{width} 像素宽，{size / 1024 / 1024:.1f} MB")]
+
+
+def check_paths(paths: list[Path]) -> list[Finding]:
+    """Preflight files, or every edition file inside the given folders."""
+    findings = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".pdf", ".jpg") and not p.name.startswith("."))
+        else:
+            files = [path]
+        if not files:
+            findings.append(Finding(str(path), "文件", False, "没有找到可检查的文件"))
+        for file in files:
+            if not file.exists():
+                findings.append(Finding(str(file), "文件", False, "文件不存在"))
+            elif file.suffix == ".jpg":
+                findings.extend(check_long_image(file))
+            else:
+                findings.extend(check_pdf(file))
+    return findings

@@ -1,0 +1,182 @@
+"""Stage 5: turn typeset PDFs into the files each audience needs.
+
+* print: PDF/X-4 in CMYK from WeasyPrint, finished here with crop marks in a
+  slug outside the bleed (MediaBox grows, TrimBox/BleedBox stay), a correct
+  output intent, and optionally an imposed file of saddle-stitch spreads;
+* screen: PDF/A-3a in sRGB with the report data attached (done by WeasyPrint);
+* image: a long JPEG for WeChat (1080 px wide) and one PNG thumbnail a page,
+  rendered from the screen PDF with pdfium.
+
+Everything here is plain PDF surgery with pikepdf and rendering with
+pypdfium2; nothing is laid out again.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+from PIL import Image
+
+MM = 72 / 25.4  # PDF points per millimetre
+SLUG_MM = 12  # room beyond the trim for bleed, a gap and the marks
+MARK_GAP_MM = 1  # marks start this far outside the bleed, never on the artwork
+MARK_LENGTH_MM = 5
+MARK_WIDTH_PT = 0.25
+REGISTRATION = "1 1 1 1 K"  # crop marks print on every separation
+
+# matplotlib and the layouts may still spell colours as #rrggbb in SVG
+_HEX = re.compile(r"#([0-9a-fA-F]{6})\b")
+
+
+def svg_to_cmyk(svg: str, table: dict[str, str]) -> str:
+    """Rewrite every #rrggbb colour of an SVG as device-cmyk().
+
+    Theme colours use their designed CMYK values (``table``); anything else
+    (matplotlib's black, white) gets a plain GCR-free conversion.
+    """
+
+    def convert(match: re.Match) -> str:
+        key = "#" + match.group(1).lower()
+        if key in table:
+            return table[key]
+        r, g, b = (int(match.group(1)[i : i + 2], 16) / 255 for i in (0, 2, 4))
+        k = 1 - max(r, g, b)
+        if k >= 1:
+            return "device-cmyk(0 0 0 1)"
+        c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
+        return f"device-cmyk({c:.3f} {m:.3f} {y:.3f} {k:.3f})"
+
+    return _HEX.sub(convert, svg)
+
+
+def _box(page: pikepdf.Page, name: str) -> list[float]:
+    return [float(v) for v in page.obj.get(name, page.obj.MediaBox)]
+
+
+def crop_mark_ops(trim: list[float], bleed_pt: float, fold_x: float | None = None) -> str:
+    """PDF operators drawing crop marks around ``trim`` (x0 y0 x1 y1), outside the bleed."""
+    x0, y0, x1, y1 = trim
+    start = bleed_pt + MARK_GAP_MM * MM
+    end = start + MARK_LENGTH_MM * MM
+    lines = []
+    for x, y, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lines.append((x + sx * start, y, x + sx * end, y))  # horizontal mark on the trim line
+        lines.append((x, y + sy * start, x, y + sy * end))  # vertical mark on the trim line
+    if fold_x is not None:  # fold mark at the spine of a spread
+        lines.append((fold_x, y0 - start, fold_x, y0 - end))
+        lines.append((fold_x, y1 + start, fold_x, y1 + end))
+    ops = [f"q {REGISTRATION} {MARK_WIDTH_PT} w 0 J"]
+    ops += [f"{a:.3f} {b:.3f} m {c:.3f} {d:.3f} l S" for a, b, c, d in lines]
+    ops.append("Q")
+    return "\n".join(ops)
+
+
+def finish_print(pdf_path: Path, out_path: Path, bleed_mm: float) -> None:
+    """Add crop marks in a slug around each page; fix WeasyPrint's CMYK output intent."""
+    with pikepdf.open(pdf_path) as pdf:
+        for intent in pdf.Root.get("/OutputIntents", []):
+            # WeasyPrint 70 writes /N 1 for a four-component profile
+            intent.DestOutputProfile.N = 4
+        for page in pdf.pages:
+            trim = _box(page, "/TrimBox")
+            bleed = _box(page, "/BleedBox")
+            slug = SLUG_MM * MM
+            page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
+            page.obj.BleedBox = pikepdf.Array(bleed)
+            page.obj.TrimBox = pikepdf.Array(trim)
+            page.obj.CropBox = page.obj.MediaBox
+            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, ("\nQ\n" + crop_mark_ops(trim, bleed_mm * MM)).encode()))
+        pdf.save(out_path, deterministic_id=True)
+
+
+def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
+    """Printer spreads (left, right), 1-based, front and back of each sheet.
+
+    For 16 pages: 16|1, 2|15, 14|3, 4|13, …
+    """
+    if pages % 4:
+        raise ValueError("saddle stitching needs a multiple of four pages")
+    spreads = []
+    for sheet in range(pages // 4):
+        spreads.append((pages - 2 * sheet, 2 * sheet + 1))
+        spreads.append((2 * sheet + 2, pages - 2 * sheet - 1))
+    return spreads
+
+
+# SRA3 holds an A3 spread (two A4 pages) with bleed and marks
+SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290)}
+
+
+def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> list[tuple[int, int]]:
+    """Write saddle-stitch spreads, each centred on its own sheet with its own marks."""
+    with pikepdf.open(print_pdf) as source, pikepdf.new() as imposed:
+        order = saddle_stitch_order(len(source.pages))
+        trim = _box(source.pages[0], "/TrimBox")
+        width, height = trim[2] - trim[0], trim[3] - trim[1]
+        sheet_w, sheet_h = (v * MM for v in SHEET_MM[page_size])
+        sx, sy = (sheet_w - 2 * width) / 2, (sheet_h - height) / 2
+        bleed = bleed_mm * MM
+        forms = [imposed.copy_foreign(page.as_form_xobject()) for page in source.pages]
+        for left, right in order:
+            page = imposed.add_blank_page(page_size=(sheet_w, sheet_h))
+            xobjects = pikepdf.Dictionary()
+            page.obj.Resources = pikepdf.Dictionary(XObject=xobjects)
+            ops = []
+            for n, (number, x_off) in enumerate(((left, sx), (right, sx + width))):
+                src_trim = _box(source.pages[number - 1], "/TrimBox")
+                clip_x0 = x_off - bleed if n == 0 else x_off
+                clip_x1 = x_off + width if n == 0 else x_off + width + bleed
+                name = f"/P{number}"
+                xobjects[name] = forms[number - 1]
+                ops.append(
+                    f"q {clip_x0:.3f} {sy - bleed:.3f} {clip_x1 - clip_x0:.3f} {height + 2 * bleed:.3f} re W n "
+                    f"1 0 0 1 {x_off - src_trim[0]:.3f} {sy - src_trim[1]:.3f} cm {name} Do Q"
+                )
+            spread = [sx, sy, sx + 2 * width, sy + height]
+            ops.append(crop_mark_ops(spread, bleed, fold_x=sx + width))
+            page.obj.Contents = imposed.make_stream("\n".join(ops).encode())
+            page.obj.TrimBox = pikepdf.Array(spread)
+            page.obj.BleedBox = pikepdf.Array([spread[0] - bleed, spread[1] - bleed, spread[2] + bleed, spread[3] + bleed])
+        if "/OutputIntents" in source.Root:
+            imposed.Root.OutputIntents = pikepdf.Array(
+                [imposed.copy_foreign(source.make_indirect(intent)) for intent in source.Root.OutputIntents])
+        with imposed.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:title"] = str(source.docinfo.get("/Title", "")) + "（拼版）"
+        imposed.save(out_path, deterministic_id=True)
+        return order
+
+
+def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
+               width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24) -> list[Path]:
+    """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page."""
+    doc = pypdfium2.PdfDocument(str(screen_pdf))
+    try:
+        images = []
+        for i in range(len(doc)):
+            page = doc[i]
+            scale = width_px / page.get_width()
+            images.append(page.render(scale=scale).to_pil().convert("RGB"))
+    finally:
+        doc.close()
+    total = sum(im.height for im in images) + gap_px * (len(images) - 1)
+    strip = Image.new("RGB", (width_px, total), (226, 230, 236))
+    y = 0
+    for im in images:
+        strip.paste(im, (0, y))
+        y += im.height + gap_px
+    buffer = io.BytesIO()
+    strip.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+    jpeg_path.write_bytes(buffer.getvalue())
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    thumbs = []
+    for n, im in enumerate(images, 1):
+        thumb = im.resize((thumb_px, round(im.height * thumb_px / width_px)), Image.Resampling.LANCZOS)
+        path = pages_dir / f"{stem}-p{n:02d}.png"
+        thumb.save(path, optimize=True)
+        thumbs.append(path)
+    return thumbs
