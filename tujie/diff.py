@@ -457,15 +457,15 @@ def align(olds: list, news: list) -> list[tuple[object, object, int | None, int 
 def _best_pairs(old_keys: list, new_keys: list, olds: list, news: list) -> list[tuple[int, int]]:
     """Order-preserving pairs with the greatest total likeness (a weighted LCS)."""
     n, m = len(old_keys), len(new_keys)
+    like = [[_likeness(old_keys[i], new_keys[j], olds[i], news[j]) for j in range(m)] for i in range(n)]
     score = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            weight = _likeness(old_keys[i], new_keys[j], olds[i], news[j])
-            score[i][j] = max(score[i + 1][j], score[i][j + 1], score[i + 1][j + 1] + weight if weight else 0.0)
+            paired = score[i + 1][j + 1] + like[i][j] if like[i][j] else 0.0
+            score[i][j] = max(score[i + 1][j], score[i][j + 1], paired)
     pairs, i, j = [], 0, 0
     while i < n and j < m:
-        weight = _likeness(old_keys[i], new_keys[j], olds[i], news[j])
-        if weight and score[i][j] == score[i + 1][j + 1] + weight:
+        if like[i][j] and score[i][j] == score[i + 1][j + 1] + like[i][j]:
             pairs.append((i, j))
             i, j = i + 1, j + 1
         elif score[i][j] == score[i + 1][j]:
@@ -480,7 +480,10 @@ def _likeness(a, b, old, new) -> float:
         return 0.0
     if a == b:
         return 2.0
-    ratio = difflib.SequenceMatcher(None, repr(a), repr(b), autojunk=False).ratio()
+    matcher = difflib.SequenceMatcher(None, repr(a), repr(b), autojunk=False)
+    if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:  # cheap upper bounds first
+        return 0.0
+    ratio = matcher.ratio()
     return ratio if ratio >= SIMILAR else 0.0
 
 
@@ -724,7 +727,8 @@ def render_side(doc, built: BuiltPdf, index: int | None, needle_sets: list[list[
 
 def compose(left: Image.Image | None, right: Image.Image | None, left_caption: str, right_caption: str) -> Image.Image:
     """Two page images side by side under their captions."""
-    size = (left or right).size
+    present = [image for image in (left, right) if image is not None]
+    size = (max(i.width for i in present), max(i.height for i in present))  # page size may have changed too
     sheet = Image.new("RGB", (2 * size[0] + 3 * MARGIN, size[1] + HEADER + MARGIN), "white")
     draw = ImageDraw.Draw(sheet)
     font = ImageFont.truetype(str(Paths().fonts / "NotoSansSC-Bold.otf"), 24)
