@@ -235,9 +235,17 @@ class Page(Strict):
         return PAGE_SIZES_MM[self.size][1]
 
 
+class Typography(Strict):
+    """How Chinese text is set (W3C clreq; applied by tujie/typeset)."""
+
+    punctuation: Literal["compressed", "full-width"] = "compressed"  # adjacent marks take 1.5 em, or 2 em
+    han_latin_space: bool = False  # ¼ em between Han characters and Latin letters or digits
+
+
 class Report(Strict):
     report: ReportInfo
     page: Page = Page()
+    typography: Typography = Typography()
     layout: str = Field(default="booklet", pattern=r"^[a-z][a-z0-9_-]*$")
     sections: list[Section] = Field(min_length=1)
 

@@ -25,6 +25,7 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from . import typeset
 from .errors import ReportError
 
 
@@ -79,6 +80,7 @@ def harfbuzz_subset_available() -> bool:
 
 def paginate(html: str, base_dir: Path, roots: list[Path]) -> Document:
     """Lay out ``html`` into pages. Raise ReportError on refused or broken resources."""
+    typeset.install()  # Chinese justification, line breaking and punctuation (W3C clreq)
     with _watch_weasyprint_log() as watcher:
         try:
             document = HTML(string=html, base_url=str(base_dir) + "/",
