@@ -33,7 +33,8 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory):
-    return build_report(DEFAULT, Paths(output=tmp_path_factory.mktemp("out")))
+    """Every edition of the default report, imposed file included, built once per session."""
+    return build_report(DEFAULT, Paths(output=tmp_path_factory.mktemp("out")), impose=True)
 
 
 @pytest.fixture(scope="session")

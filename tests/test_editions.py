@@ -17,11 +17,6 @@ from tujie.errors import ReportError
 MM = 72 / 25.4
 
 
-@pytest.fixture(scope="module")
-def imposed_build(tmp_path_factory):
-    return build_report(DEFAULT, Paths(output=tmp_path_factory.mktemp("imposed")), editions=("print",), impose=True)
-
-
 def test_build_passes_its_own_preflight(default_build):
     assert default_build.findings and all(f.ok for f in default_build.findings)
     rules = {f.rule for f in default_build.findings}
@@ -81,7 +76,8 @@ def test_print_crop_marks_sit_outside_the_bleed(default_build):
                 assert any(abs(v - t) < 0.01 for v in (x0, y0) for t in trim)
 
 
-def test_imposed_file_has_saddle_stitch_spreads_on_sra3(imposed_build, tmp_path):
+def test_imposed_file_has_saddle_stitch_spreads_on_sra3(default_build):
+    imposed_build = default_build
     assert saddle_stitch_order(16)[:4] == [(16, 1), (2, 15), (14, 3), (4, 13)]
     printed, imposed = imposed_build.files["print"], imposed_build.files["imposed"]
     with pdfplumber.open(printed) as source:

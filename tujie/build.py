@@ -10,6 +10,7 @@ last good files untouched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import tempfile
@@ -183,7 +184,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
         if "screen" not in editions and "screen" in result.files:
             result.files.pop("screen").unlink()  # made only to draw the image edition
 
-        result.findings = check_paths([p for k, p in result.files.items() if k != "imposed"])
+        result.findings = check_paths(list(result.files.values()))
         failed = [f for f in result.findings if not f.ok]
         if failed:
             raise ReportError("生成的文件没有通过检查：\n" + "\n".join(f"  {f}" for f in failed))
@@ -210,3 +211,18 @@ def _move_into_place(stage: Path, out_dir: Path, result: BuildResult) -> None:
     result.files = {k: moved(p) for k, p in result.files.items()}
     result.findings = [Finding(str(out_dir / Path(f.file).relative_to(stage)) if f.file.startswith(str(stage)) else f.file,
                                f.rule, f.ok, f.message) for f in result.findings]
+    write_checksums(out_dir)
+
+
+def write_checksums(out_dir: Path) -> Path:
+    """SHA256SUMS beside the editions (``sha256sum -c`` format): identifies a printing."""
+    lines = []
+    for path in sorted(out_dir.rglob("*")):
+        if path.is_file() and path.name != "SHA256SUMS" and not any(p.startswith(".") for p in path.relative_to(out_dir).parts):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            lines.append(f"{digest}  {path.relative_to(out_dir).as_posix()}\n")
+    target = out_dir / "SHA256SUMS"
+    tmp = out_dir / ".SHA256SUMS.tmp"
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, target)
+    return target

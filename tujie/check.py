@@ -14,6 +14,8 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from .editions import IMPOSED_KEY
+
 MM = 72 / 25.4
 RGB_OPERATORS = {"rg", "RG"}
 MIN_DPI = 300
@@ -216,6 +218,8 @@ def check_pdf(path: Path) -> list[Finding]:
     with pdf:
         kind = _kind(pdf)
         label = {"print": "印刷版（PDF/X-4）", "screen": "屏幕版（PDF/A-3a）"}.get(kind, "PDF")
+        if pdf.docinfo.get(IMPOSED_KEY):
+            label = "拼版（PDF/X-4）"
         findings.append(Finding(file, "类型", True, f"{label}，{len(pdf.pages)} 页"))
         add("字体", check_fonts(pdf), "全部嵌入并子集化，带 ToUnicode，均来自 fonts/")
         add("缺字", check_notdef(pdf), "没有缺字方框")
@@ -226,7 +230,10 @@ def check_pdf(path: Path) -> list[Finding]:
             add("输出意图", [] if intents else ["缺少输出意图（OutputIntent）"], "已设置 CMYK 输出意图")
             add("颜色", check_colour(pdf), "全部为 CMYK，没有 RGB")
             pages = len(pdf.pages)
-            add("页数", [] if pages % 4 == 0 else [f"{pages} 页不是 4 的倍数，不能骑马钉装订"], f"{pages} 页，是 4 的倍数")
+            if pdf.docinfo.get(IMPOSED_KEY):
+                add("页数", [] if pages % 2 == 0 else [f"拼版有 {pages} 面，应为双数（每张纸正反两面）"], f"{pages} 面拼版（{pages // 2} 张纸）")
+            else:
+                add("页数", [] if pages % 4 == 0 else [f"{pages} 页不是 4 的倍数，不能骑马钉装订"], f"{pages} 页，是 4 的倍数")
             add("图片分辨率", check_images(pdf), "没有低于 300 dpi 的图片（图表均为矢量）")
     return findings
 

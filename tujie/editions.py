@@ -13,8 +13,10 @@ pypdfium2; nothing is laid out again.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import uuid
 from pathlib import Path
 
 import pikepdf
@@ -75,9 +77,27 @@ def crop_mark_ops(trim: list[float], bleed_pt: float, fold_x: float | None = Non
     return "\n".join(ops)
 
 
+def content_document_id(pdf: pikepdf.Pdf) -> str:
+    """An XMP DocumentID derived from what the pages draw instead of a random UUID.
+
+    WeasyPrint writes a fresh uuid4 into PDF/X metadata (and an /ID hashed from
+    it) on every run; hashing the page streams and the document info instead
+    makes two builds of the same inputs byte-identical.
+    """
+    digest = hashlib.sha256()
+    for page in pdf.pages:
+        digest.update(page.obj.Contents.read_bytes() if isinstance(page.obj.Contents, pikepdf.Stream)
+                      else b"".join(c.read_bytes() for c in page.obj.Contents))
+    digest.update(repr(sorted((str(k), str(v)) for k, v in pdf.docinfo.items())).encode())
+    return "xmp.did:" + str(uuid.UUID(bytes=digest.digest()[:16], version=5))
+
+
 def finish_print(pdf_path: Path, out_path: Path, bleed_mm: float) -> None:
     """Add crop marks in a slug around each page; fix WeasyPrint's CMYK output intent."""
     with pikepdf.open(pdf_path) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            if meta.get("xmpMM:DocumentID"):
+                meta["xmpMM:DocumentID"] = content_document_id(pdf)
         for intent in pdf.Root.get("/OutputIntents", []):
             # WeasyPrint 70 writes /N 1 for a four-component profile
             intent.DestOutputProfile.N = 4
@@ -91,6 +111,8 @@ def finish_print(pdf_path: Path, out_path: Path, bleed_mm: float) -> None:
             page.obj.CropBox = page.obj.MediaBox
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(pdf, ("\nQ\n" + crop_mark_ops(trim, bleed_mm * MM)).encode()))
+        # qpdf keeps an existing /ID's first half, and WeasyPrint's came from the random UUID
+        del pdf.trailer["/ID"]
         pdf.save(out_path, deterministic_id=True)
 
 
@@ -107,6 +129,8 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
         spreads.append((2 * sheet + 2, pages - 2 * sheet - 1))
     return spreads
 
+
+IMPOSED_KEY = "/TujieImposed"  # docinfo flag: pages are printer spreads, not reader pages
 
 # SRA3 holds an A3 spread (two A4 pages) with bleed and marks
 SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290)}
@@ -145,8 +169,13 @@ def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> 
         if "/OutputIntents" in source.Root:
             imposed.Root.OutputIntents = pikepdf.Array(
                 [imposed.copy_foreign(source.make_indirect(intent)) for intent in source.Root.OutputIntents])
-        with imposed.open_metadata(set_pikepdf_as_editor=False) as meta:
-            meta["dc:title"] = str(source.docinfo.get("/Title", "")) + "（拼版）"
+        # same identity as the print file it was made from, marked as imposed
+        imposed.Root.Metadata = imposed.copy_foreign(source.Root.Metadata)
+        imposed.Root.Lang = source.Root.get("/Lang", pikepdf.String("zh-CN"))
+        for key, value in source.docinfo.items():
+            imposed.docinfo[key] = value
+        imposed.docinfo["/Title"] = str(source.docinfo.get("/Title", "")) + "（拼版）"
+        imposed.docinfo[IMPOSED_KEY] = True
         imposed.save(out_path, deterministic_id=True)
         return order
 
