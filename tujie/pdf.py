@@ -59,7 +59,8 @@ class _LogWatcher(logging.Handler):
         message = record.getMessage()
         if ".notdef" in message:
             self.missing.append(message.rsplit(":", 1)[-1].strip())
-        elif "Failed to load" in message or "ignored" in message.lower() or "Invalid" in message:
+        elif record.levelno >= logging.ERROR or "Failed to load" in message or "ignored" in message.lower() \
+                or "Invalid" in message:
             self.problems.append(message)
 
 
@@ -109,6 +110,9 @@ def write(document: Document, target: Path, *, variant: str | None = None,
         ]
     with _watch_weasyprint_log() as watcher:
         document.write_pdf(target, **options)
+    if watcher.problems:  # e.g. a chart SVG that failed to draw: never ship a page with a hole
+        shortened = [p if len(p) < 160 else p[:100] + "…" + p[-40:] for p in watcher.problems[:5]]
+        raise ReportError("生成 PDF 时出现问题：" + "；".join(shortened))
     if watcher.missing:
         chars = "、".join(sorted(set(watcher.missing)))
         raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")

@@ -113,7 +113,11 @@ def changed_functions() -> list[str]:
 
 def setting(style, name: str, default: str) -> str:
     """The keyword of custom property ``--name`` on ``style`` (inherited), or ``default``."""
-    for token in style["__" + name.replace("-", "_")] or ():
+    try:
+        tokens = style["__" + name.replace("-", "_")]
+    except KeyError:  # SVG text styles are plain dicts without custom properties
+        return default
+    for token in tokens or ():
         if getattr(token, "type", None) == "ident":
             return token.lower_value
     return default
