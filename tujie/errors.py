@@ -37,11 +37,16 @@ class ReportError(Exception):
 class ReportErrors(ReportError):
     """Several user-facing errors found at once (e.g. by schema validation)."""
 
-    def __init__(self, errors: list[ReportError]):
+    def __init__(self, errors: list[ReportError], more: int = 0):
         self.errors = errors
-        super().__init__(message=errors[0].message if errors else "")
+        self.more = more  # further problems left out of the message
+        first = errors[0] if errors else None
+        super().__init__(message=first.message if first else "", file=first and first.file,
+                         line=first and first.line, column=first and first.column, field=first and first.field)
 
     def __str__(self) -> str:
-        lines = [f"发现 {len(self.errors)} 处问题："]
+        if len(self.errors) == 1 and not self.more:
+            return str(self.errors[0])
+        lines = [f"发现 {len(self.errors) + self.more} 处问题：" + ("" if not self.more else f"（只列出前 {len(self.errors)} 处，改正后再运行会显示其余的）")]
         lines += [f"  {i}. {e}" for i, e in enumerate(self.errors, 1)]
         return "\n".join(lines)

@@ -2,19 +2,26 @@
 
 Schema errors from pydantic are translated into Chinese and located in the
 file (line, column, field) using the marks recorded by :mod:`tujie.yamlio`.
+Errors the schema raises for the report as a whole (a duplicate figure id, a
+chart naming an unknown figure) are traced back to the offending line, and a
+few sense checks the schema cannot express (a share over 100 %) run after it.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import ReportError, ReportErrors
-from .model import Report
+from .model import Report, fmt_number
 from .yamlio import dotted, load_yaml
+
+
+MAX_ERRORS = 20  # more than this at once only buries the first mistake
 
 
 def load_report(path: Path) -> Report:
@@ -22,14 +29,30 @@ def load_report(path: Path) -> Report:
     file = str(path)
     data, marks = load_yaml(path, file)
     try:
-        return Report.model_validate(data)
+        report = Report.model_validate(data)
     except ValidationError as exc:
-        errors = [_translate(err, file, marks) for err in exc.errors(include_url=False)]
-        # one message per place: pydantic reports every union member separately
-        unique: dict[tuple, ReportError] = {}
-        for err in errors:
-            unique.setdefault((err.line, err.field, err.message), err)
-        raise ReportErrors(list(unique.values())[:20]) from None
+        errors = [_translate(err, file, data, marks) for err in exc.errors(include_url=False)]
+        raise _collected(errors) from None
+    except RecursionError:  # the reader caps nesting, so this would be a schema bug
+        raise ReportError("数据嵌套层数太多，请检查缩进", file=file) from None
+    problems = list(_impossible_shares(data, file, marks))
+    if problems:
+        raise _collected(problems)
+    return report
+
+
+def load_marks(path: Path) -> dict:
+    """(line, column) of every value of a report file, keyed by its path; for locating later errors."""
+    return load_yaml(path, str(path))[1]
+
+
+def _collected(errors: list[ReportError]) -> ReportErrors:
+    # one message per place: pydantic reports every union member separately
+    unique: dict[tuple, ReportError] = {}
+    for err in errors:
+        unique.setdefault((err.line, err.field, err.message), err)
+    found = list(unique.values())
+    return ReportErrors(found[:MAX_ERRORS], more=max(0, len(found) - MAX_ERRORS))
 
 
 _MESSAGES = {
@@ -57,12 +80,16 @@ _MESSAGES = {
 }
 
 
-def _translate(err: dict, file: str, marks: dict) -> ReportError:
+def _translate(err: dict, file: str, data: dict, marks: dict) -> ReportError:
     loc = tuple(err["loc"])
     # drop discriminator tags such as 'themes' that pydantic inserts into loc
     path = _data_path(loc, marks)
-    line, column = _nearest_mark(path, marks)
     kind = err["type"]
+    if kind == "value_error" and not path:  # a whole-report rule: find the line it is about
+        path, first = _locate_report_rule(str(err.get("ctx", {}).get("error", "")), data, marks)
+        if first:
+            err = {**err, "ctx": {"error": f"{err['ctx']['error']}（第一次出现在第 {first} 行）"}}
+    line, column = _nearest_mark(path, marks)
     if kind == "extra_forbidden":
         name = str(path[-1])
         parent_fields = _sibling_fields(err, loc)
@@ -74,16 +101,116 @@ def _translate(err: dict, file: str, marks: dict) -> ReportError:
     elif kind == "literal_error":
         message = f"取值不在允许范围内，可选：{err.get('ctx', {}).get('expected', '')}"
     elif kind == "union_tag_invalid":
-        message = f"type 的取值“{err.get('input', {}).get('type') if isinstance(err.get('input'), dict) else ''}”不认识，可选：{err.get('ctx', {}).get('expected_tags', '')}"
+        message = _unknown_type(err)
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         limit = next(iter(err.get("ctx", {}).values()), "")
         relation = {"greater_than_equal": "不能小于", "greater_than": "应大于", "less_than_equal": "不能大于", "less_than": "应小于"}[kind]
-        message = f"数值 {err.get('input')} {relation} {limit}"
+        message = f"数值 {_number(err.get('input'))} {relation} {_number(limit)}"
+        if kind.startswith("less") and "value" in loc[-1:]:
+            message += "（请核对数值和单位，例如“亿元”是否写成了“元”）"
     else:
         message = _MESSAGES.get(kind, err["msg"])
-        if kind in ("float_type", "int_type", "string_type") and "input" in err:
-            message += f"，现在是“{err['input']}”"
+        if kind in ("float_type", "int_type", "string_type", "bool_type") and "input" in err:
+            message += f"，现在是“{_shown(err['input'])}”" + _hint(kind, err["input"])
     return ReportError(message, file=file, line=line, column=column, field=dotted(path) or None)
+
+
+def _number(value) -> str:
+    return fmt_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _shown(value) -> str:
+    """A wrong value as quoted back to the user: short, and a list or mapping by its kind."""
+    if isinstance(value, dict):
+        return "一组“字段: 值”"
+    if isinstance(value, list):
+        return "列表"
+    text = str(value)
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+_NUMBER_HINTS = [  # (pattern over the text given for a number, what to write instead)
+    (re.compile(r"^[-+]?[0-9.]+[eE][-+]?[0-9]+$"), "；不要用科学计数法，请写成普通数字，如 1e3 写成 1000"),
+    (re.compile(r"^[-+]?0[0-9]+$"), "；整数不要以 0 开头，如 010 写成 10"),
+    (re.compile(r"^[-+]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]+)?$"), "；不要写千位分隔符，如 1,100 写成 1100"),
+    (re.compile(r"^(约|近|超过?|逾|达|突破|不足|以上)"), "；“约”“超过”等说法写在 qualifier 字段里，value 只写数字"),
+    (re.compile(r"^[-+]?[0-9.]+\s*[^0-9.\s]+$"), "；单位写在 unit 字段里，value 只写数字"),
+    (re.compile(r"^[-+]?\.(nan|inf|NaN|Inf|NAN|INF)$"), "；这不是一个具体的数"),
+]
+
+
+def _hint(kind: str, value) -> str:
+    """A concrete fix for the usual ways a number, a yes/no or a text is mistyped."""
+    if kind in ("float_type", "int_type") and isinstance(value, str):
+        return next((hint for pattern, hint in _NUMBER_HINTS if pattern.search(value.strip())), "")
+    if kind == "bool_type" and str(value).lower() in ("yes", "no", "on", "off", "y", "n", "是", "否"):
+        return "；请写 true（是）或 false（否）"
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "；如果这就是要显示的文字，请加上引号，如 \"2021\""
+    return ""
+
+
+def _unknown_type(err: dict) -> str:
+    given = err.get("input", {}).get("type") if isinstance(err.get("input"), dict) else ""
+    expected = [t.strip(" '") for t in str(err.get("ctx", {}).get("expected_tags", "")).split(",")]
+    guess = difflib.get_close_matches(str(given), expected, n=1)
+    hint = f"，是不是想写“{guess[0]}”？" if guess else ""
+    return f"type 的取值“{given}”不认识{hint}（可选：{'、'.join(expected)}）"
+
+
+# whole-report rules of tujie.model and where in the data each one points
+_RULE_TARGETS = [
+    (re.compile(r"数字编号 (\S+) 在报告里出现了不止一次"),
+     lambda m, path, value: len(path) >= 2 and path[-2] == "figures" and path[-1] == m[1] and isinstance(value, dict)),
+    (re.compile(r"章节编号 (\S+) 重复"),
+     lambda m, path, value: len(path) == 3 and path[-1] == "id" and value == m[1]),
+    (re.compile(r"引用的数字 (\S+) 在报告里没有定义"),
+     lambda m, path, value: "blocks" in path and ("figures" in path[-2:] or "stretch" in path[-2:])
+     and (value == m[1] or path[-1] == m[1])),
+]
+
+
+def _locate_report_rule(message: str, data: dict, marks: dict) -> tuple[tuple, int | None]:
+    """Path a whole-report rule complains about, and the line of its first occurrence for duplicates."""
+    for pattern, matches in _RULE_TARGETS:
+        found = pattern.search(message)
+        if found:
+            hits = [path for path, value in _items(data, ()) if matches(found, path, value)]
+            duplicate = "重复" in message or "不止一次" in message
+            if duplicate and len(hits) >= 2:
+                return hits[1], marks.get(hits[0], (None,))[0]
+            if hits:
+                return hits[0], None
+    return (), None
+
+
+def _items(value, path: tuple):
+    """Every (path, value) of plain YAML data, depth first in document order."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _items(child, path + (key,))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _items(child, path + (i,))
+
+
+# a figure in % whose label names a share or a fall cannot pass 100, even without ``max``
+_SHARE_WORDS = re.compile(r"比重|占比|比率|覆盖|参保率|化率|达标率|优良率|合格率|利用率|下降|压减|减少")
+_GROWTH_WORDS = re.compile(r"增长|增速|增幅|提高|提升")
+
+
+def _impossible_shares(data: dict, file: str, marks: dict):
+    for path, value in _items(data, ()):
+        if len(path) >= 2 and path[-2] == "figures" and isinstance(value, dict) and value.get("unit") == "%":
+            label = str(value.get("label", ""))
+            number = value.get("value")
+            if (isinstance(number, (int, float)) and number > 100 and value.get("max") is None
+                    and _SHARE_WORDS.search(label) and not _GROWTH_WORDS.search(label)):
+                line, column = _nearest_mark(path + ("value",), marks)
+                yield ReportError(f"“{label}”是比重或降幅，不可能是 {number}%（超过 100%）；"
+                                  f"请核对数值，确实没有上限时可写 max: {number}",
+                                  file=file, line=line, column=column, field=dotted(path + ("value",)))
 
 
 def _data_path(loc: tuple, marks: dict) -> tuple:

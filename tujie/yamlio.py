@@ -9,11 +9,17 @@ by hand and travel by chat, so this loader:
 * rejects duplicate keys, tabs in indentation and any ``!tag`` that would
   construct objects;
 * records the line and column of every value, keyed by its path, so later
-  schema errors can point at the exact place to fix.
+  schema errors can point at the exact place to fix;
+* refuses what would hang or crash the reader instead of reporting: files
+  over :data:`MAX_BYTES`, more than :data:`MAX_NODES` values (an anchor/alias
+  "billion laughs" expands to millions), self-referencing aliases, nesting
+  deeper than :data:`MAX_DEPTH` and control characters — each with a located
+  Chinese message, never a Python exception.
 """
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -47,6 +53,15 @@ _StrictResolver.add_implicit_resolver(
 )
 
 
+MAX_BYTES = 1024 * 1024  # the largest real report is ~27 KB; parsing 1 MB takes a few seconds
+MAX_NODES = 20_000  # values after expanding aliases; the default report has ~800
+MAX_DEPTH = 40  # nesting levels; the schema needs 9
+
+
+class _TooMany(Exception):
+    """Raised inside the composer/walker when the data grows past MAX_NODES."""
+
+
 class _Loader(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
@@ -62,6 +77,14 @@ class _Loader(
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _StrictResolver.__init__(self)
+        self.composed = 0
+
+    def compose_node(self, parent, index):
+        # counted here so a huge list is refused before it is fully built
+        self.composed += 1
+        if self.composed > MAX_NODES:
+            raise _TooMany(self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _fail(file: str, mark, message: str, field: str | None = None) -> ReportError:
@@ -76,37 +99,97 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def _walk(node, path: tuple, file: str, marks: dict, loader: _Loader):
-    """Turn a composed node into plain data, checking keys and recording marks."""
-    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+}
+_COLLECTION_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
+class _Walk:
+    """Turn a composed node graph into plain data, checking keys and recording marks.
+
+    Aliases make the graph a DAG (or, if an alias points at its own parent, a
+    cycle); the walk expands them, so it counts values and tracks the nodes on
+    the current path to stop both a "billion laughs" and a cycle at once.
+    """
+
+    def __init__(self, file: str, loader: _Loader):
+        self.file, self.loader = file, loader
+        self.marks: dict = {}
+        self.count = 0
+        self.seen: set[int] = set()  # ids of nodes already expanded once
+        self.aliased = False
+        self.open: set[int] = set()  # ids of nodes on the current path
+
+    def node(self, node, path: tuple):
+        self.count += 1
+        if id(node) in self.seen:
+            self.aliased = True
+        self.seen.add(id(node))
+        if self.count > MAX_NODES:
+            raise self._too_many(node)
+        if len(path) > MAX_DEPTH:
+            raise _fail(self.file, node.start_mark, f"嵌套层数太多（超过 {MAX_DEPTH} 层），请检查缩进", dotted(path))
+        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.open:
+                raise _fail(self.file, node.start_mark,
+                            "别名（*名称）引用了包含它自己的锚点（&名称），数据会无限展开；请直接写出各项", dotted(path))
+            if node.tag != _COLLECTION_TAGS[type(node)]:
+                raise _fail(self.file, node.start_mark, f"不支持的 YAML 标签 {_short_tag(node.tag)}，请删掉“!”开头的标记", dotted(path))
+            self.open.add(id(node))
+            try:
+                return self.mapping(node, path) if isinstance(node, yaml.MappingNode) else [
+                    self.node(item, path + (i,)) for i, item in enumerate(node.value)]
+            finally:
+                self.open.discard(id(node))
+        return self.scalar(node, path)
+
+    def mapping(self, node, path: tuple) -> dict:
         out: dict = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _fail(file, key_node.start_mark, "不支持 YAML 合并键 <<，请直接写出各字段", dotted(path))
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _fail(file, key_node.start_mark, "字段名必须是简单文字", dotted(path))
+                raise _fail(self.file, key_node.start_mark, "字段名必须是简单文字", dotted(path))
             key = key_node.value
+            if key == "<<" or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _fail(self.file, key_node.start_mark, "不支持 YAML 合并键 <<，请直接写出各字段", dotted(path))
             if key in out:
-                first = marks[path + (key,)][0]
+                first = self.marks[path + (key,)][0]
                 raise _fail(
-                    file, key_node.start_mark,
+                    self.file, key_node.start_mark,
                     f"字段“{key}”重复出现（第一次在第 {first} 行）；YAML 只会保留最后一个，请删掉多余的一个",
                     dotted(path + (key,)),
                 )
-            marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _walk(value_node, path + (key,), file, marks, loader)
-            marks[path + (key,)] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            self.marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.node(value_node, path + (key,))
+            self.marks[path + (key,)] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, path + (i,), file, marks, loader) for i, item in enumerate(node.value)]
-    allowed = {
-        "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
-    }
-    if node.tag not in allowed:
-        raise _fail(file, node.start_mark, f"不支持的 YAML 标签 {node.tag}，请删掉“!”开头的标记", dotted(path))
-    return loader.construct_object(node)
+
+    def scalar(self, node, path: tuple):
+        if node.tag not in _SCALAR_TAGS:
+            raise _fail(self.file, node.start_mark, f"不支持的 YAML 标签 {_short_tag(node.tag)}，请删掉“!”开头的标记", dotted(path))
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+            kind = {"tag:yaml.org,2002:timestamp": "日期不存在或写法不对，应写成 2026-11-29 这样的年-月-日",
+                    "tag:yaml.org,2002:int": "整数太长或写法不对"}.get(node.tag, "这个值无法读取")
+            raise _fail(self.file, node.start_mark, f"{kind}，现在是“{node.value}”", dotted(path)) from None
+
+    def _too_many(self, node) -> ReportError:
+        if self.aliased:
+            return _fail(self.file, node.start_mark,
+                         f"锚点和别名（&名称、*名称）展开后数据超过 {MAX_NODES} 项，像是“别名炸弹”；请直接写出各项，不要层层引用")
+        return _too_many_values(self.file, node.start_mark)
+
+
+def _too_many_values(file: str, mark) -> ReportError:
+    return _fail(file, mark, f"数据项太多（超过 {MAX_NODES} 项），报告数据不会有这么多条目；请检查是否误粘贴了大段内容")
+
+
+def _short_tag(tag: str) -> str:
+    """tag:yaml.org,2002:python/name:os.system → !!python/name:os.system"""
+    return "!!" + tag.split(":", 2)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def decode(raw: bytes, file: str) -> str:
@@ -126,55 +209,103 @@ def decode(raw: bytes, file: str) -> str:
         raise ReportError(f"{hint}请用 UTF-8 编码保存文件（在编辑器的“另存为”里选择 UTF-8）", file=file, line=line)
 
 
-MAX_BYTES = 5 * 1024 * 1024
+_OS_ERRORS = {
+    errno.ENOENT: "文件不存在，请检查文件名和路径",
+    errno.EACCES: "没有读取这个文件的权限",
+    errno.EISDIR: "这是一个文件夹，不是报告数据文件",
+}
+
+
+def read_limited(path: Path, file: str) -> bytes:
+    """The file's bytes, refusing non-files and anything over MAX_BYTES before reading it all."""
+    try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise ReportError("这不是普通文件（可能是设备或管道），请给出报告数据文件", file=file)
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = _OS_ERRORS.get(exc.errno, f"无法读取文件（{exc.strerror}）")
+        raise ReportError(reason, file=file) from None
+    if len(raw) > MAX_BYTES:
+        size = path.stat().st_size
+        raise ReportError(
+            f"文件太大（{size / 1024 / 1024:.1f} MB），报告数据文件不应超过 {MAX_BYTES // 1024} KB"
+            f"（现有报告约 30 KB）；请检查是否误粘贴了大段内容或选错了文件", file=file)
+    return raw
 
 
 def load_yaml(path: Path, display_name: str | None = None) -> tuple[dict, dict]:
     """Read a report file; return (data, marks) where marks maps paths to (line, column)."""
     file = display_name or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ReportError(f"无法读取文件（{exc.strerror}）", file=file) from None
-    if len(raw) > MAX_BYTES:
-        raise ReportError(f"文件太大（{len(raw) // 1024} KB），报告数据文件不应超过 {MAX_BYTES // 1024} KB", file=file)
-    text = decode(raw, file)
+    text = decode(read_limited(path, file), file)
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
             raise ReportError("行首有制表符（Tab），YAML 只能用空格缩进", file=file, line=number, column=len(line) - len(stripped) + 1)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader checks for control characters right here
         node = loader.get_single_node()
+        if node is None:
+            raise ReportError("文件是空的，没有任何报告数据", file=file)
+        walk = _Walk(file, loader)
+        data = walk.node(node, ())
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        raise ReportError(f"有不可见的控制字符（{_code_point(exc.character)}），请删掉它（常见于从网页或其他软件复制的文字）",
+                          file=file, line=line, column=column) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ReportError(f"YAML 格式错误：{_explain(exc)}", file=file,
                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise ReportError(f"YAML 格式错误：{exc}", file=file) from None
+    except _TooMany as exc:
+        raise _too_many_values(file, exc.args[0]) from None
+    except RecursionError:
+        raise ReportError(f"嵌套层数太多（超过 {MAX_DEPTH} 层），请检查缩进和括号", file=file) from None
     finally:
-        loader.dispose()
-    if node is None:
-        raise ReportError("文件是空的，没有任何报告数据", file=file)
-    marks: dict = {}
-    data = _walk(node, (), file, marks, loader)
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise ReportError("文件最外层应是“字段: 值”的形式（report、page、sections 等）", file=file, line=1)
-    return data, marks
+    return data, walk.marks
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of a character index."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _code_point(char) -> str:
+    code = char if isinstance(char, int) else ord(char)
+    return f"U+{code:04X}"
+
+
+_EXPLANATIONS = {  # PyYAML's wording → what to do, in the order they are tried
+    "mapping values are not allowed here": "这里不能出现“:”，若文字里有英文冒号，请给整段文字加上引号",
+    "found character '\\t' that cannot start any token": "出现了制表符（Tab），请改用空格",
+    "that cannot start any token": "这段文字以 YAML 的保留符号（@ ` % 等）开头，请给整段文字加上引号",
+    "could not find expected ':'": "缺少“:”，或者上一行的引号没有配对",
+    "found undefined alias": "引用了未定义的锚点（*名称）",
+    "found duplicate anchor": "同一个锚点名（&名称）定义了两次",
+    "did not find expected key": "缩进不一致，或者上一行的引号没有配对",
+    "did not find expected '-' indicator": "列表项的缩进不一致",
+    "expected <block end>": "缩进不一致：这一行比同级的字段缩进多或少",
+    "found unexpected end of stream": "文件意外结束：引号或括号没有配对",
+    "expected ',' or ']'": "方括号 [ ] 没有配对，或者列表项之间少了逗号",
+    "expected ',' or '}'": "花括号 { } 没有配对，或者字段之间少了逗号",
+    "found unknown escape character": "双引号里的反斜杠“\\”后面跟了不认识的字符；请写成“\\\\”，或改用单引号",
+    "but found another document": "文件里有第二个用“---”分开的文档，一个文件只能写一份报告",
+    "expected alphabetic or numeric character": "锚点或别名（& 或 * 后面）的名字不对，或者文字以 & * 开头需要加引号",
+    "found unexpected ':'": "这里不能出现“:”，若文字里有英文冒号，请给整段文字加上引号",
+}
 
 
 def _explain(exc: yaml.MarkedYAMLError) -> str:
     problem = (exc.problem or "").strip()
-    known = {
-        "mapping values are not allowed here": "这里不能出现“:”，若文字里有英文冒号，请给整段文字加上引号",
-        "found character '\\t' that cannot start any token": "出现了制表符（Tab），请改用空格",
-        "could not find expected ':'": "缺少“:”，或者上一行的引号没有配对",
-        "found undefined alias": "引用了未定义的锚点（*名称）",
-        "did not find expected key": "缩进不一致，或者上一行的引号没有配对",
-        "did not find expected '-' indicator": "列表项的缩进不一致",
-        "found unexpected end of stream": "文件意外结束：引号或括号没有配对",
-    }
-    for english, chinese in known.items():
+    for english, chinese in _EXPLANATIONS.items():
         if english in problem:
             return chinese
     return f"{problem or exc.context}（请检查这一行的缩进、冒号和引号）"
