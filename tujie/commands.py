@@ -37,3 +37,18 @@ def run_diff(args: argparse.Namespace) -> int:
 run_diff.arguments = diff.add_arguments
 # registered once .arguments is set, so this works whether or not the registry reads it eagerly
 command("diff", "比较报告数据的两个版本，列出改动的数字和文字及其所在页（可生成新旧对照页）")(run_diff)
+
+
+def run_sample_typography(args: argparse.Namespace) -> int:
+    """render.py sample-typography: the clreq rules before and after, on one page (see tujie.typeset)."""
+    from .typeset.sample import PROJECT, write_sample
+
+    pdf, png = write_sample(Path(args.output) if args.output else PROJECT / "output" / "typography")
+    print(f"✓ 中文排版规则示例：{pdf}\n  图片：{png}")
+    return 0
+
+
+run_sample_typography.arguments = lambda p: p.add_argument(
+    "-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/typography/）")
+command("sample-typography", "生成中文排版规则示例页：两端对齐、行首行尾禁则、标点挤压、中西文间距，排版前后对照")(
+    run_sample_typography)
