@@ -88,7 +88,7 @@ def sample_html(font_faces: str) -> str:
 @page {{ size: A4; margin: 12mm 12mm 10mm; }}
 html {{ font-family: "Noto Sans SC"; font-size: 10pt; line-height: 1.7; color: #1f2a3c;
         --text-justify: inter-character; --line-break: strict; --text-spacing-trim: normal;
-        --text-autospace: no-autospace; orphans: 2; widows: 2; }}
+        --text-autospace: no-autospace; overflow-wrap: break-word; orphans: 2; widows: 2; }}
 body {{ margin: 0; }}
 h1 {{ font-size: 17pt; margin: 0 0 1mm; color: #0b3d7a; }}
 .intro {{ margin: 0 0 2mm; font-size: 8.5pt; line-height: 1.6; color: #5b6b80; text-align: justify; }}
