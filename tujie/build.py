@@ -1,39 +1,38 @@
 """Run the whole pipeline for one report: load → figures → layout → PDF → editions → check.
 
 This is the library entry point behind ``render.py``; it takes paths and
-returns what it wrote, keeping no state between calls. Every file is made in
-a staging folder and moved into ``output/<report>/`` only when all editions
-were built and passed preflight, so a failed or interrupted build leaves the
-last good files untouched.
+returns what it wrote, keeping no state between calls except the content-keyed
+cache in ``output/.cache`` and a build record beside each report's files.
+
+* Every file is made in a staging folder and moved into ``output/<report>/``
+  only when all editions were built and passed preflight, so a failed or
+  interrupted build leaves the last good files untouched.
+* A build whose inputs (data, layouts, fonts, code, options) are unchanged is
+  a no-op; heavy libraries are imported only after that check, so it costs a
+  fraction of a second.
+* The print edition is laid out in a second process while this one makes the
+  screen PDF and the long image (two layouts, two cores).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
-from . import editions as ed
-from .check import Finding, check_paths
 from .errors import ReportError
-from .figures import chart_size, render_chart, setup_fonts
-from .layout import Chart, render_html, svg_data_uri
-from .load import load_report
-from .model import ChartBlock, Report
-from .pdf import harfbuzz_subset_available, paginate, write
-from .theme import load_theme
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGE_MARGIN_MM = 18  # horizontal page margin of the booklet layout
 EDITIONS = ("print", "screen", "image")
 # Debian's libgs-common ships this CMYK profile; `make` installs it
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+RECORD = ".build.json"  # what the last good build of a report was made from
 
 
 @dataclass(frozen=True)
@@ -45,16 +44,22 @@ class Paths:
     output: Path = PROJECT / "output"
     cmyk_profile: Path = CMYK_PROFILE
 
+    @property
+    def cache(self) -> Path:
+        return self.output / ".cache"
+
 
 @dataclass
 class BuildResult:
-    report: Report
+    report: object  # the validated Report (None for an unchanged no-op build)
     pages: int
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)  # edition name → main file
     charts: list[Path] = field(default_factory=list)
     thumbnails: list[Path] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    unchanged: bool = False  # nothing to do: inputs identical to the last build
+    timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
 
     @property
     def pdf(self) -> Path:
@@ -62,8 +67,52 @@ class BuildResult:
         return self.files.get("screen") or self.files["print"]
 
 
+# ---------------------------------------------------------------- no-op check
+
+
+def _hash_files(digest, files) -> None:
+    for path in sorted(files):
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+
+
+def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], impose: bool, options: dict) -> str:
+    """A hash of everything a build reads: data, layouts, fonts, code, profile and options."""
+    digest = hashlib.sha256()
+    digest.update(source.read_bytes())
+    _hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()])
+    _hash_files(digest, list(paths.fonts.glob("*.otf")))
+    _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
+    _hash_files(digest, [PROJECT / "requirements.txt"])
+    if paths.cmyk_profile.is_file():
+        digest.update(paths.cmyk_profile.read_bytes())
+    digest.update(json.dumps([sorted(editions), impose, options], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _read_record(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _unchanged(out_dir: Path, key: str) -> dict | None:
+    record = _read_record(out_dir)
+    if record.get("key") != key:
+        return None
+    if not all((out_dir / name).is_file() for name in record.get("files", {}).values()):
+        return None
+    return record
+
+
+# ---------------------------------------------------------------- helpers
+
+
 def font_files(font_dir: Path) -> dict[int, str]:
     """weight → file URL of the bundled fonts, read from each file's OS/2 table."""
+    from fontTools.ttLib import TTFont
+
     files = {}
     for path in sorted(font_dir.glob("*.otf")):
         with TTFont(path, lazy=True) as font:
@@ -75,6 +124,8 @@ def font_files(font_dir: Path) -> dict[int, str]:
 
 def paired_charts(blocks) -> set[int]:
     """Indexes of charts that share a row: consecutive charts pair up two by two."""
+    from .model import ChartBlock
+
     halves, run = set(), []
     for i, block in enumerate(list(blocks) + [None]):
         if isinstance(block, ChartBlock):
@@ -85,31 +136,159 @@ def paired_charts(blocks) -> set[int]:
     return halves
 
 
-def draw_charts(report: Report, theme, content_width_mm: float) -> dict[tuple[int, int], tuple[str, object]]:
+def draw_charts(report, theme, content_width_mm: float, cache_dir: Path | None = None) -> dict:
+    """(section, block) → (SVG text, size) for every chart; SVGs cached by their inputs."""
+    from .figures import chart_cache_key, chart_size, render_chart
+    from .model import ChartBlock
+
     figures = report.figures()
     drawn = {}
     for s, section in enumerate(report.sections):
         halves = paired_charts(section.blocks)
         for b, block in enumerate(section.blocks):
-            if isinstance(block, ChartBlock):
-                size = chart_size(block, content_width_mm, half=b in halves)
-                drawn[(s, b)] = (render_chart(block, figures, theme, size), size)
+            if not isinstance(block, ChartBlock):
+                continue
+            size = chart_size(block, content_width_mm, half=b in halves)
+            cached = cache_dir / "charts" / f"{chart_cache_key(block, figures, theme, size)}.svg" if cache_dir else None
+            if cached and cached.is_file():
+                svg = cached.read_text(encoding="utf-8")
+            else:
+                svg = render_chart(block, figures, theme, size)
+                if cached:
+                    _write_quietly(cached, svg.encode("utf-8"))
+            drawn[(s, b)] = (svg, size)
     return drawn
 
 
-def file_stem(source: Path, report: Report) -> str:
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Write a cache entry atomically; a cache that cannot be written is only slower."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def file_stem(source: Path, report) -> str:
     """Output names carry the revision, so two printings are never confused."""
     return f"{source.stem}-{report.report.revision.label}"
 
 
+@dataclass
+class HtmlSpec:
+    """Everything needed to render the booklet's HTML, picklable for the print worker."""
+
+    report: object
+    theme: object
+    drawn: dict
+    layout_dir: Path
+    fonts: dict
+    cmyk_profile: Path
+    full_width: float
+
+    def html(self, cmyk: bool, notes: int) -> str:
+        from .editions import svg_to_cmyk
+        from .layout import Chart, render_html, svg_data_uri
+
+        table = self.theme.rgb_to_cmyk()
+        charts = {
+            key: Chart(svg_data_uri(svg_to_cmyk(svg, table) if cmyk else svg), size.width_mm, size.height_mm,
+                       half=size.width_mm < self.full_width)
+            for key, (svg, size) in self.drawn.items()
+        }
+        return render_html(self.report, self.theme, charts, self.layout_dir, self.fonts, cmyk=cmyk,
+                           bleed_mm=self.report.page.bleed_mm if cmyk else 0, notes_pages=notes,
+                           color_profile=self.cmyk_profile.as_uri() if cmyk else None)
+
+
+def paginate_padded(spec: HtmlSpec, cmyk: bool, roots: list[Path], notes_guess: int):
+    """Lay out with ``notes_guess`` notes pages; redo once if the total is not a multiple of four.
+
+    Notes pages come last, before the back cover, so they never move the pages
+    before them: the guess from the last build is almost always right, and the
+    screen and print layouts (run in two processes) reach the same count.
+    """
+    from .pdf import paginate
+
+    html = spec.html(cmyk, notes_guess)
+    document = paginate(html, PROJECT, roots)
+    content_pages = len(document.pages) - notes_guess
+    notes = (-content_pages) % 4
+    if notes != notes_guess:
+        html = spec.html(cmyk, notes)
+        document = paginate(html, PROJECT, roots)
+    return document, html, notes
+
+
+def build_print_edition(spec: HtmlSpec, roots: list[Path], notes_guess: int, stage: Path, stem: str,
+                        impose: bool) -> dict[str, Path]:
+    """Lay out and write the CMYK print file (and the imposed file); runs in a worker process."""
+    from . import editions as ed
+    from .pdf import write
+
+    document, _, _ = paginate_padded(spec, cmyk=True, roots=roots, notes_guess=notes_guess)
+    raw = stage / f".{stem}-print-raw.pdf"
+    write(document, raw, variant="pdf/x-4")
+    printed = stage / f"{stem}-print.pdf"
+    ed.finish_print(raw, printed, spec.report.page.bleed_mm)
+    raw.unlink()
+    files = {"print": printed}
+    if impose:
+        imposed = stage / f"{stem}-imposed.pdf"
+        ed.impose(printed, imposed, spec.report.page.size, spec.report.page.bleed_mm)
+        files["imposed"] = imposed
+    return files
+
+
+# ---------------------------------------------------------------- the build
+
+
 def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = EDITIONS,
-                 impose: bool = False) -> BuildResult:
-    """Build the requested editions of one report into ``paths.output / <report name>/``."""
-    if not harfbuzz_subset_available():
-        print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
+                 impose: bool = False, parallel: bool = True, force: bool = False) -> BuildResult:
+    """Build the requested editions of one report into ``paths.output / <report name>/``.
+
+    ``parallel`` lays out the print edition in a second process; ``force``
+    rebuilds even when nothing changed.
+    """
+    started = time.perf_counter()
     unknown = set(editions) - set(EDITIONS)
     if unknown:
         raise ReportError(f"不认识的版本：{'、'.join(sorted(unknown))}（可选：print、screen、image）")
+    if not source.is_file():
+        raise ReportError("找不到这个文件", file=str(source))
+    out_dir = paths.output / source.stem
+    key = inputs_key(source, paths, editions, impose, {})
+    record = None if force else _unchanged(out_dir, key)
+    if record:
+        return BuildResult(None, record["pages"], out_dir, {k: out_dir / v for k, v in record["files"].items()},
+                           unchanged=True, timings={"no-op": time.perf_counter() - started})
+    return _build(source, paths, editions, impose, parallel, key, out_dir, started)
+
+
+def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> BuildResult:
+    # heavy imports here, after the no-op check
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from . import editions as ed
+    from .check import Finding, check_paths
+    from .figures import setup_fonts
+    from .load import load_report
+    from .pdf import harfbuzz_subset_available, write
+    from .theme import load_theme
+
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0) + now - since
+        return now
+
+    if not harfbuzz_subset_available():
+        print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
+    t = time.perf_counter()
     report = load_report(source)
     layout_dir = paths.layouts / report.layout
     if not (layout_dir / "booklet.html.j2").is_file():
@@ -118,83 +297,84 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
     theme = load_theme(layout_dir)
     setup_fonts(paths.fonts)
-    fonts = font_files(paths.fonts)
+    t = lap("load", t)
     content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
-    drawn = draw_charts(report, theme, content_width)
-    full_width = round(content_width, 1)
-    cmyk_table = theme.rgb_to_cmyk()
-
-    def charts_for(cmyk: bool) -> dict[tuple[int, int], Chart]:
-        return {
-            key: Chart(svg_data_uri(ed.svg_to_cmyk(svg, cmyk_table) if cmyk else svg), size.width_mm,
-                       size.height_mm, half=size.width_mm < full_width)
-            for key, (svg, size) in drawn.items()
-        }
-
+    drawn = draw_charts(report, theme, content_width, paths.cache)
+    t = lap("charts", t)
+    spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts), paths.cmyk_profile,
+                    round(content_width, 1))
     roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
-
-    def html_for(cmyk: bool, notes: int) -> str:
-        return render_html(report, theme, charts_for(cmyk), layout_dir, fonts, cmyk=cmyk,
-                           bleed_mm=report.page.bleed_mm if cmyk else 0, notes_pages=notes,
-                           color_profile=paths.cmyk_profile.as_uri() if cmyk else None)
+    notes_guess = _read_record(out_dir).get("notes", 0)
 
     name, stem = source.stem, file_stem(source, report)
-    out_dir = paths.output / name
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    pool = None
     try:
         result = BuildResult(report, 0, out_dir)
-        chart_dir = stage / "charts"
-        chart_dir.mkdir()
         for (s, b), (svg, _) in drawn.items():
-            chart_path = chart_dir / f"{report.sections[s].id}-{b + 1}.svg"
+            chart_path = stage / "charts" / f"{report.sections[s].id}-{b + 1}.svg"
+            chart_path.parent.mkdir(exist_ok=True)
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        # lay out once to learn the page count, then pad to a multiple of four
-        first_html = html_for(cmyk=False, notes=0)
-        document = paginate(first_html, PROJECT, roots)
-        notes = (-len(document.pages)) % 4
-        screen_html = first_html if notes == 0 else html_for(cmyk=False, notes=notes)
-        if notes:
-            document = paginate(screen_html, PROJECT, roots)
+        print_job = None
+        if "print" in editions:
+            args = (spec, roots, notes_guess, stage, stem, impose)
+            if parallel:
+                # fork: the worker inherits loaded libraries and fonts instead of importing them again
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+                print_job = pool.submit(build_print_edition, *args)
+            else:
+                print_job = args
+
+        document, screen_html, notes = paginate_padded(spec, cmyk=False, roots=roots, notes_guess=notes_guess)
         result.pages = len(document.pages)
         (stage / f"{name}.html").write_text(screen_html, encoding="utf-8")
+        t = lap("layout (screen)", t)
 
-        revised = dt.datetime.combine(report.report.revision.date, dt.time(), dt.timezone.utc)
+        revised = _revision_datetime(report)
         if "screen" in editions or "image" in editions:
             screen = stage / f"{stem}-screen.pdf"
             write(document, screen, variant="pdf/a-3a", attachments=[source], date=revised)
             result.files["screen"] = screen
+            t = lap("write (screen)", t)
         if "image" in editions:
             long_jpg = stage / f"{stem}-long.jpg"
-            result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem)
+            result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem, cache_dir=paths.cache / "pages")
             result.files["image"] = long_jpg
-        if "print" in editions:
-            raw = stage / f".{stem}-print-raw.pdf"
-            write(paginate(html_for(cmyk=True, notes=notes), PROJECT, roots), raw, variant="pdf/x-4")
-            printed = stage / f"{stem}-print.pdf"
-            ed.finish_print(raw, printed, report.page.bleed_mm)
-            raw.unlink()
-            result.files["print"] = printed
-            if impose:
-                imposed = stage / f"{stem}-imposed.pdf"
-                ed.impose(printed, imposed, report.page.size, report.page.bleed_mm)
-                result.files["imposed"] = imposed
+            t = lap("image", t)
+        if print_job is not None:
+            files = print_job.result() if parallel else build_print_edition(*print_job)
+            result.files.update(files)
+            t = lap("print (waited)", t)
         if "screen" not in editions and "screen" in result.files:
             result.files.pop("screen").unlink()  # made only to draw the image edition
 
         result.findings = check_paths(list(result.files.values()))
+        t = lap("check", t)
         failed = [f for f in result.findings if not f.ok]
         if failed:
             raise ReportError("生成的文件没有通过检查：\n" + "\n".join(f"  {f}" for f in failed))
-        _move_into_place(stage, out_dir, result)
+        _move_into_place(stage, out_dir, result, Finding)
+        _write_record(out_dir, key, result, notes)
+        lap("move", t)
+        timings["total"] = time.perf_counter() - started
+        result.timings = timings
         return result
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _move_into_place(stage: Path, out_dir: Path, result: BuildResult) -> None:
+def _revision_datetime(report):
+    import datetime as dt
+
+    return dt.datetime.combine(report.report.revision.date, dt.time(), dt.timezone.utc)
+
+
+def _move_into_place(stage: Path, out_dir: Path, result: BuildResult, finding_type) -> None:
     """Rename every staged file into the output folder (each rename is atomic)."""
 
     def moved(path: Path) -> Path:
@@ -209,18 +389,28 @@ def _move_into_place(stage: Path, out_dir: Path, result: BuildResult) -> None:
     result.charts = [moved(p) for p in result.charts]
     result.thumbnails = [moved(p) for p in result.thumbnails]
     result.files = {k: moved(p) for k, p in result.files.items()}
-    result.findings = [Finding(str(out_dir / Path(f.file).relative_to(stage)) if f.file.startswith(str(stage)) else f.file,
-                               f.rule, f.ok, f.message) for f in result.findings]
+    result.findings = [
+        finding_type(str(out_dir / Path(f.file).relative_to(stage)) if f.file.startswith(str(stage)) else f.file,
+                     f.rule, f.ok, f.message)
+        for f in result.findings
+    ]
     write_checksums(out_dir)
+
+
+def _write_record(out_dir: Path, key: str, result: BuildResult, notes: int) -> None:
+    record = {"key": key, "pages": result.pages, "notes": notes,
+              "files": {k: p.name for k, p in result.files.items()}}
+    _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def write_checksums(out_dir: Path) -> Path:
     """SHA256SUMS beside the editions (``sha256sum -c`` format): identifies a printing."""
     lines = []
     for path in sorted(out_dir.rglob("*")):
-        if path.is_file() and path.name != "SHA256SUMS" and not any(p.startswith(".") for p in path.relative_to(out_dir).parts):
+        relative = path.relative_to(out_dir)
+        if path.is_file() and path.name != "SHA256SUMS" and not any(p.startswith(".") for p in relative.parts):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            lines.append(f"{digest}  {path.relative_to(out_dir).as_posix()}\n")
+            lines.append(f"{digest}  {relative.as_posix()}\n")
     target = out_dir / "SHA256SUMS"
     tmp = out_dir / ".SHA256SUMS.tmp"
     tmp.write_text("".join(lines), encoding="utf-8")

@@ -171,6 +171,13 @@ def check_boxes(pdf: pikepdf.Pdf, bleed_mm: float = 3) -> list[str]:
 
 def check_images(pdf: pikepdf.Pdf) -> list[str]:
     """Raster images must have at least 300 dpi at their placed size."""
+    has_images = any(
+        xobj.get("/Subtype") == "/Image"
+        for _, obj in _content_objects(pdf)
+        for _, xobj in ((obj.get("/Resources") if isinstance(obj, pikepdf.Object) else obj.obj.get("/Resources")) or {}).get("/XObject", {}).items()
+    )
+    if not has_images:  # charts are vector: nothing to measure (and pdfplumber is slow)
+        return []
     import pdfplumber
 
     problems = []

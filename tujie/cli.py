@@ -7,8 +7,10 @@ subcommand (see ``COMMANDS``), each a small function over the library.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -87,44 +89,89 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-e", "--edition", action="append", choices=EDITIONS, metavar="版本",
                    help="只生成某个版本：print（印刷版）、screen（屏幕版）、image（长图），可重复；默认全部")
     p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
+    p.add_argument("--force", action="store_true", help="即使数据没有变化也重新生成")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", default=None,
+                   help="同时生成几份报告（默认等于 CPU 核数；只有一份报告时不起作用）")
     return p
+
+
+@dataclass
+class Outcome:
+    """What building one report printed, so batch workers can report in order."""
+
+    source: str
+    ok: bool
+    out: list[str]
+    err: list[str]
+
+
+def build_one(source: str, paths: Paths, options: dict) -> Outcome:
+    """Build one report and describe the result in Chinese; never raises."""
+    start = time.perf_counter()
+    try:
+        result = build_report(Path(source), paths, **options)
+    except ReportError as exc:
+        return Outcome(source, False, [], [f"✗ {source} 生成失败：\n{exc}", "  上一次生成的文件没有改动。"])
+    except Exception:  # a bug, not the user's data: say so, keep the details for developers
+        import traceback
+
+        return Outcome(source, False, [], [
+            f"✗ {source} 生成失败：程序内部错误（不是数据的问题），请把下面的信息发给维护人员。",
+            traceback.format_exc().rstrip(), "  上一次生成的文件没有改动。"])
+    took = time.perf_counter() - start
+    if result.unchanged:
+        return Outcome(source, True, [f"✓ {source}：数据、版式和字体都没有变化，沿用上次生成的文件（用时 {took:.2f} 秒）"], [])
+    lines = [f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查"]
+    lines += [f"    {EDITION_NAMES[edition]}  {_relative(path)}" for edition, path in result.files.items()]
+    return Outcome(source, True, lines, [])
+
+
+def _build_many(sources: list[str], paths: Paths, options: dict, jobs: int) -> list[Outcome]:
+    """Build reports on ``jobs`` processes with a progress bar; one failure stops nothing."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    outcomes: dict[str, Outcome] = {}
+    columns = (TextColumn("生成报告"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress, ProcessPoolExecutor(max_workers=jobs) as pool:
+        task = progress.add_task("build", total=len(sources))
+        # each worker builds its editions one after another: the pool already uses every core
+        futures = {pool.submit(build_one, src, paths, {**options, "parallel": False}): src for src in sources}
+        for future in as_completed(futures):
+            outcomes[futures[future]] = future.result()
+            progress.advance(task)
+    return [outcomes[src] for src in sources]
 
 
 def run_build(args: argparse.Namespace) -> int:
     paths = Paths() if args.output is None else Paths(output=Path(args.output))
-    failed = []
-    for source in args.sources:
-        start = time.perf_counter()
-        try:
-            result = build_report(Path(source), paths, editions=tuple(args.edition or EDITIONS),
-                                  impose=args.impose)
-        except ReportError as exc:
-            print(f"✗ {source} 生成失败：\n{exc}", file=sys.stderr)
-            print("  上一次生成的文件没有改动。", file=sys.stderr)
-            failed.append(source)
-            continue
-        except Exception:  # a bug, not the user's data: say so, keep the details for developers
-            import traceback
-
-            print(f"✗ {source} 生成失败：程序内部错误（不是数据的问题），请把下面的信息发给维护人员。", file=sys.stderr)
-            traceback.print_exc()
-            print("  上一次生成的文件没有改动。", file=sys.stderr)
-            failed.append(source)
-            continue
-        took = time.perf_counter() - start
-        print(f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查")
-        for edition, path in result.files.items():
-            print(f"    {EDITION_NAMES[edition]}  {_relative(path)}")
+    options = {"editions": tuple(args.edition or EDITIONS), "impose": args.impose, "force": args.force}
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.sources)))
+    if jobs > 1:
+        outcomes = _build_many(args.sources, paths, options, jobs)
+    else:
+        outcomes = [build_one(src, paths, options) for src in args.sources]
+    for outcome in outcomes:
+        for line in outcome.out:
+            print(line)
+        for line in outcome.err:
+            print(line, file=sys.stderr)
+    failed = [o.source for o in outcomes if not o.ok]
     if failed:
         print(f"有 {len(failed)} 份报告没有生成：{'、'.join(failed)}", file=sys.stderr)
         return 1
+    if len(outcomes) > 1:
+        print(f"全部 {len(outcomes)} 份报告已生成。")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import commands  # noqa: F401  (registers the subcommands)
-
     argv = sys.argv[1:] if argv is None else argv
+    if not (argv and all(arg.endswith((".yaml", ".yml")) or arg.startswith("-") for arg in argv[:1])) \
+            or argv[0] in ("-h", "--help"):
+        # subcommands import heavier libraries; a plain build (the common case) skips them
+        from . import commands  # noqa: F401  (registers the subcommands)
     try:
         if argv and argv[0] in COMMANDS:
             description, run = COMMANDS[argv[0]]

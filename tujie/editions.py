@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import uuid
 from pathlib import Path
@@ -180,18 +181,82 @@ def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> 
         return order
 
 
+def page_fingerprints(pdf_path: Path) -> list[str]:
+    """A hash per page of everything that decides how it looks, for the page image cache.
+
+    The page's content stream and those of the forms it draws (charts, icons),
+    plus, for each font used, its name without the subset tag, its glyph
+    widths and its glyph→Unicode map: a glyph id means the same glyph as long
+    as those match. Pages whose hash is unchanged need not be rendered again.
+    """
+    prints = []
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            digest = hashlib.sha256()
+            digest.update(repr([float(v) for v in page.obj.MediaBox]).encode())
+            _digest_content(digest, page.obj, set())
+            prints.append(digest.hexdigest()[:32])
+    return prints
+
+
+def _digest_content(digest, obj, seen: set) -> None:
+    contents = obj.get("/Contents")
+    if contents is not None:
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+        for stream in streams:
+            digest.update(stream.read_bytes())
+    elif isinstance(obj, pikepdf.Stream):
+        digest.update(obj.read_bytes())
+    resources = obj.get("/Resources") or {}
+    for name, font in sorted((resources.get("/Font") or {}).items()):
+        digest.update(name.encode() + str(font.get("/BaseFont", "")).partition("+")[2].encode())
+        for descendant in font.get("/DescendantFonts", []):
+            digest.update(repr(descendant.get("/W")).encode())
+        if "/ToUnicode" in font:
+            digest.update(font.ToUnicode.read_bytes())
+    for key in ("/ExtGState", "/ColorSpace", "/Pattern", "/Shading"):
+        if key in resources:
+            digest.update(repr(resources[key]).encode()[:4096])
+    for name, xobj in sorted((resources.get("/XObject") or {}).items()):
+        if xobj.objgen in seen:
+            continue
+        seen.add(xobj.objgen)
+        digest.update(name.encode())
+        if xobj.get("/Subtype") == "/Image":
+            digest.update(xobj.read_raw_bytes())
+        else:
+            _digest_content(digest, xobj, seen)
+
+
 def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
-               width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24) -> list[Path]:
-    """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page."""
-    doc = pypdfium2.PdfDocument(str(screen_pdf))
-    try:
-        images = []
-        for i in range(len(doc)):
-            page = doc[i]
-            scale = width_px / page.get_width()
-            images.append(page.render(scale=scale).to_pil().convert("RGB"))
-    finally:
-        doc.close()
+               width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24,
+               cache_dir: Path | None = None) -> list[Path]:
+    """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page.
+
+    With ``cache_dir``, page renderings are kept by :func:`page_fingerprints`
+    and only changed pages are rendered again.
+    """
+    prints = page_fingerprints(screen_pdf) if cache_dir else []
+    images: list[Image.Image | None] = []
+    for n, key in enumerate(prints):
+        cached = cache_dir / f"{key}-{width_px}.png"
+        images.append(Image.open(cached).convert("RGB") if cached.is_file() else None)
+    if not images:
+        images = [None] * len(pypdfium2.PdfDocument(str(screen_pdf)))
+    missing = [i for i, im in enumerate(images) if im is None]
+    if missing:
+        doc = pypdfium2.PdfDocument(str(screen_pdf))
+        try:
+            for i in missing:
+                page = doc[i]
+                images[i] = page.render(scale=width_px / page.get_width()).to_pil().convert("RGB")
+                if cache_dir:
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    tmp = cache_dir / f".{prints[i]}.{os.getpid()}.png"
+                    images[i].save(tmp, compress_level=1)
+                    os.replace(tmp, cache_dir / f"{prints[i]}-{width_px}.png")
+        finally:
+            doc.close()
     total = sum(im.height for im in images) + gap_px * (len(images) - 1)
     strip = Image.new("RGB", (width_px, total), (226, 230, 236))
     y = 0

@@ -9,7 +9,9 @@ no date in the SVG.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,20 @@ def _style(theme: Theme) -> dict:
         "axes.facecolor": "none",
         "savefig.transparent": True,
     }
+
+
+def chart_cache_key(block: ChartBlock, figures: dict[str, Figure], theme: Theme, size: ChartSize) -> str:
+    """Everything a chart's SVG depends on, hashed: its data, style, size and this code."""
+    used = sorted(set(block.figures) | set(block.stretch) | set(block.stretch.values()))
+    payload = {
+        "block": block.model_dump(mode="json"),
+        "figures": {fid: figures[fid].model_dump(mode="json") for fid in used},
+        "theme": theme.model_dump(mode="json"),
+        "size": [size.width_mm, size.height_mm],
+        "matplotlib": matplotlib.__version__,
+        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def render_chart(block: ChartBlock, figures: dict[str, Figure], theme: Theme, size: ChartSize) -> str:
