@@ -27,23 +27,27 @@ or wrapping a few WeasyPrint functions when :func:`install` is called:
   box when the Latin–Han boundary is between boxes, and dropped at a line
   start.
 
-Each feature is switched per element with a CSS custom property named after
-the CSS Text 3/4 property it stands for (WeasyPrint has none of them yet):
+Each feature is switched per element by a CSS custom property named after
+the CSS Text 3/4 property it stands for (WeasyPrint supports none of them;
+upstream, these would become the real properties). Defaults come first:
 
-====================== ===================================== ==================
-custom property        values (first is the default)         stands for
-====================== ===================================== ==================
-``--text-justify``     ``inter-character`` | ``inter-word``  ``text-justify``
-``--line-break``       ``strict`` | ``auto`` (Pango alone)   ``line-break``
-``--text-spacing-trim````normal`` | ``space-all``            ``text-spacing-trim``
-``--text-autospace``   ``no-autospace`` | ``normal``         ``text-autospace``
-====================== ===================================== ==================
+* ``--text-justify: inter-character | inter-word`` (WeasyPrint's own);
+* ``--line-break: strict | auto`` (Pango's UAX #14 alone);
+* ``--text-spacing-trim: normal | space-all`` (no compression);
+* ``--text-autospace: no-autospace | normal`` (¼ em Han–Latin spacing).
 
 :data:`PINNED` holds a hash of the source of every WeasyPrint function that
 is replaced, wrapped or relied upon; :func:`install` refuses to patch another
-version, and ``tests/test_typography.py`` fails when a hash changes. Only
-left-to-right text is handled; right-to-left lines keep WeasyPrint's own
-justification.
+version, and ``tests/test_typography.py`` fails when a hash changes.
+
+Known limits: Pango never breaks next to “ ” (UAX #14 rule LB19), which is
+stricter than clreq, so a long run such as ``“（注）”——`` can only break by
+``overflow-wrap`` in a very narrow column; compression sees one text box at
+a time (a pair split by an inline element stays full width); Han–Latin
+spacing is not applied to SVG text nor counted in min-/max-content widths;
+only left-to-right lines are handled (right-to-left ones keep WeasyPrint's
+own justification). PDF viewers guess a space where glyphs are far apart, so a
+very loose justified line may copy with spaces although the PDF holds none.
 """
 
 from __future__ import annotations
@@ -64,8 +68,8 @@ from . import clreq
 
 WEASYPRINT_VERSION = "70.0"
 
-# sha256 of inspect.getsource() of each WeasyPrint function this module replaces,
-# wraps or whose call order it relies on (draw_text and get_next_linebox).
+# sha256 of inspect.getsource() of each WeasyPrint function this module replaces or
+# wraps, and of the two whose call order it relies on (get_next_linebox, draw_text).
 PINNED = {
     "weasyprint.layout.inline.justify_line": "f83b21ff8793ba6b6dfc5fe8e10e4ab6cd6e02b17de02da97200902166148a81",
     "weasyprint.layout.inline.text_align": "e953d41b87ccfc30405f83f6cc3c73918ef4638662794db4f834b1d788d6ed67",
@@ -435,6 +439,8 @@ _REPLACEMENTS = [
 
 def install() -> None:
     """Patch WeasyPrint (idempotent). Raise ReportError if it is not the pinned version."""
+    if installed():
+        return
     if weasyprint.__version__ != WEASYPRINT_VERSION or changed_functions():
         raise ReportError(
             f"中文排版补丁只适用于 WeasyPrint {WEASYPRINT_VERSION}，当前是 {weasyprint.__version__}"
@@ -444,11 +450,13 @@ def install() -> None:
         setattr(owner, name, replacement)
 
 
+_SAVED = {(owner, name): getattr(owner, name) for owner, name, _ in _REPLACEMENTS}
+
+
 def uninstall() -> None:
     """Put WeasyPrint's own functions back."""
     for owner, name, _ in _REPLACEMENTS:
-        key = next(k for k in _ORIGINAL if k.endswith(f".{name}"))
-        setattr(owner, name, _ORIGINAL[key])
+        setattr(owner, name, _SAVED[owner, name])
 
 
 def installed() -> bool:
