@@ -11,7 +11,7 @@ REPORT ?= source/qiantang-2021.yaml
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig libgs-common
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all render all-reports test system-deps clean
+.PHONY: all render all-reports test bench system-deps clean
 
 all: render
 
@@ -38,3 +38,6 @@ test: $(VENV)/.installed
 
 clean:
 	rm -rf output
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py --write

@@ -136,9 +136,9 @@ def paired_charts(blocks) -> set[int]:
     return halves
 
 
-def draw_charts(report, theme, content_width_mm: float, cache_dir: Path | None = None) -> dict:
+def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_dir: Path | None = None) -> dict:
     """(section, block) → (SVG text, size) for every chart; SVGs cached by their inputs."""
-    from .figures import chart_cache_key, chart_size, render_chart
+    from .figures import chart_cache_key, chart_size, render_chart, setup_fonts
     from .model import ChartBlock
 
     figures = report.figures()
@@ -153,6 +153,7 @@ def draw_charts(report, theme, content_width_mm: float, cache_dir: Path | None =
             if cached and cached.is_file():
                 svg = cached.read_text(encoding="utf-8")
             else:
+                setup_fonts(font_dir)
                 svg = render_chart(block, figures, theme, size)
                 if cached:
                     _write_quietly(cached, svg.encode("utf-8"))
@@ -274,7 +275,6 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
 
     from . import editions as ed
     from .check import Finding, check_paths
-    from .figures import setup_fonts
     from .load import load_report
     from .pdf import harfbuzz_subset_available, write
     from .theme import load_theme
@@ -296,10 +296,9 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
     if "print" in editions and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
     theme = load_theme(layout_dir)
-    setup_fonts(paths.fonts)
     t = lap("load", t)
     content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
-    drawn = draw_charts(report, theme, content_width, paths.cache)
+    drawn = draw_charts(report, theme, content_width, paths.fonts, paths.cache)
     t = lap("charts", t)
     spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts), paths.cmyk_profile,
                     round(content_width, 1))

@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -188,32 +189,40 @@ def page_fingerprints(pdf_path: Path) -> list[str]:
     plus, for each font used, its name without the subset tag, its glyph
     widths and its glyph→Unicode map: a glyph id means the same glyph as long
     as those match. Pages whose hash is unchanged need not be rendered again.
+    Streams are hashed as stored (compressed), and each shared font once.
     """
     prints = []
+    font_digests: dict = {}
     with pikepdf.open(pdf_path) as pdf:
         for page in pdf.pages:
             digest = hashlib.sha256()
             digest.update(repr([float(v) for v in page.obj.MediaBox]).encode())
-            _digest_content(digest, page.obj, set())
+            _digest_content(digest, page.obj, set(), font_digests)
             prints.append(digest.hexdigest()[:32])
     return prints
 
 
-def _digest_content(digest, obj, seen: set) -> None:
+def _font_digest(font) -> bytes:
+    digest = hashlib.sha256(str(font.get("/BaseFont", "")).partition("+")[2].encode())
+    for descendant in font.get("/DescendantFonts", []):
+        digest.update(repr(descendant.get("/W")).encode())
+    if "/ToUnicode" in font:
+        digest.update(font.ToUnicode.read_raw_bytes())
+    return digest.digest()
+
+
+def _digest_content(digest, obj, seen: set, font_digests: dict) -> None:
     contents = obj.get("/Contents")
     if contents is not None:
-        streams = contents if isinstance(contents, pikepdf.Array) else [contents]
-        for stream in streams:
-            digest.update(stream.read_bytes())
+        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+            digest.update(stream.read_raw_bytes())
     elif isinstance(obj, pikepdf.Stream):
-        digest.update(obj.read_bytes())
+        digest.update(obj.read_raw_bytes())
     resources = obj.get("/Resources") or {}
     for name, font in sorted((resources.get("/Font") or {}).items()):
-        digest.update(name.encode() + str(font.get("/BaseFont", "")).partition("+")[2].encode())
-        for descendant in font.get("/DescendantFonts", []):
-            digest.update(repr(descendant.get("/W")).encode())
-        if "/ToUnicode" in font:
-            digest.update(font.ToUnicode.read_bytes())
+        if font.objgen not in font_digests:
+            font_digests[font.objgen] = _font_digest(font)
+        digest.update(name.encode() + font_digests[font.objgen])
     for key in ("/ExtGState", "/ColorSpace", "/Pattern", "/Shading"):
         if key in resources:
             digest.update(repr(resources[key]).encode()[:4096])
@@ -225,7 +234,7 @@ def _digest_content(digest, obj, seen: set) -> None:
         if xobj.get("/Subtype") == "/Image":
             digest.update(xobj.read_raw_bytes())
         else:
-            _digest_content(digest, xobj, seen)
+            _digest_content(digest, xobj, seen, font_digests)
 
 
 def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
@@ -233,29 +242,36 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
                cache_dir: Path | None = None) -> list[Path]:
     """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page.
 
-    With ``cache_dir``, page renderings are kept by :func:`page_fingerprints`
-    and only changed pages are rendered again.
+    With ``cache_dir``, page renderings and thumbnails are kept by
+    :func:`page_fingerprints`, and only pages that changed are rendered again.
     """
-    prints = page_fingerprints(screen_pdf) if cache_dir else []
-    images: list[Image.Image | None] = []
-    for n, key in enumerate(prints):
-        cached = cache_dir / f"{key}-{width_px}.png"
-        images.append(Image.open(cached).convert("RGB") if cached.is_file() else None)
-    if not images:
-        images = [None] * len(pypdfium2.PdfDocument(str(screen_pdf)))
-    missing = [i for i, im in enumerate(images) if im is None]
-    if missing:
-        doc = pypdfium2.PdfDocument(str(screen_pdf))
-        try:
-            for i in missing:
+    count = len(pypdfium2.PdfDocument(str(screen_pdf)))
+    prints = page_fingerprints(screen_pdf) if cache_dir else [None] * count
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    images: list[Image.Image] = []
+    thumbs: list[Path] = []
+    doc = None
+    try:
+        for i, key in enumerate(prints):
+            full = cache_dir / f"{key}-{width_px}.png" if key else None
+            small = cache_dir / f"{key}-{thumb_px}.png" if key else None
+            thumb_path = pages_dir / f"{stem}-p{i + 1:02d}.png"
+            if full and full.is_file() and small.is_file():
+                images.append(Image.open(full).convert("RGB"))
+                shutil.copyfile(small, thumb_path)
+            else:
+                doc = doc or pypdfium2.PdfDocument(str(screen_pdf))
                 page = doc[i]
-                images[i] = page.render(scale=width_px / page.get_width()).to_pil().convert("RGB")
-                if cache_dir:
-                    cache_dir.mkdir(parents=True, exist_ok=True)
-                    tmp = cache_dir / f".{prints[i]}.{os.getpid()}.png"
-                    images[i].save(tmp, compress_level=1)
-                    os.replace(tmp, cache_dir / f"{prints[i]}-{width_px}.png")
-        finally:
+                image = page.render(scale=width_px / page.get_width()).to_pil().convert("RGB")
+                images.append(image)
+                thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS)
+                thumb.save(thumb_path)
+                if full:
+                    _cache_image(image, full)
+                    _cache_image(thumb, small)
+            thumbs.append(thumb_path)
+    finally:
+        if doc is not None:
             doc.close()
     total = sum(im.height for im in images) + gap_px * (len(images) - 1)
     strip = Image.new("RGB", (width_px, total), (226, 230, 236))
@@ -264,13 +280,16 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
         strip.paste(im, (0, y))
         y += im.height + gap_px
     buffer = io.BytesIO()
-    strip.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+    strip.save(buffer, "JPEG", quality=82)
     jpeg_path.write_bytes(buffer.getvalue())
-    pages_dir.mkdir(parents=True, exist_ok=True)
-    thumbs = []
-    for n, im in enumerate(images, 1):
-        thumb = im.resize((thumb_px, round(im.height * thumb_px / width_px)), Image.Resampling.LANCZOS)
-        path = pages_dir / f"{stem}-p{n:02d}.png"
-        thumb.save(path, optimize=True)
-        thumbs.append(path)
     return thumbs
+
+
+def _cache_image(image: Image.Image, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        image.save(tmp, "PNG", compress_level=1)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

@@ -15,15 +15,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+from importlib.metadata import version
 
-matplotlib.use("svg")  # no GUI backend; we only write SVG
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from .model import ChartBlock, Figure  # noqa: E402
-from .theme import Theme  # noqa: E402
+from .model import ChartBlock, Figure
+from .theme import Theme
 
 MM = 1 / 25.4  # inches per millimetre
 
@@ -34,10 +29,25 @@ class ChartSize:
     height_mm: float
 
 
+def _pyplot():
+    """matplotlib, imported on first use: a rebuild whose charts are all cached skips it (~1 s)."""
+    import matplotlib
+
+    matplotlib.use("svg")  # no GUI backend; we only write SVG
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def setup_fonts(font_dir: Path) -> None:
     """Make matplotlib measure text with the bundled fonts (never system ones)."""
+    from matplotlib import font_manager
+
+    _pyplot()
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
     for path in sorted(font_dir.glob("*.otf")):
-        font_manager.fontManager.addfont(str(path))
+        if str(path) not in known:
+            font_manager.fontManager.addfont(str(path))
 
 
 def _style(theme: Theme) -> dict:
@@ -67,7 +77,7 @@ def chart_cache_key(block: ChartBlock, figures: dict[str, Figure], theme: Theme,
         "figures": {fid: figures[fid].model_dump(mode="json") for fid in used},
         "theme": theme.model_dump(mode="json"),
         "size": [size.width_mm, size.height_mm],
-        "matplotlib": matplotlib.__version__,
+        "matplotlib": version("matplotlib"),
         "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
@@ -78,6 +88,7 @@ def render_chart(block: ChartBlock, figures: dict[str, Figure], theme: Theme, si
     values = [figures[fid] for fid in block.figures]
     labels = list(block.labels) if block.labels else [f.label for f in values]
     draw = _DRAWERS[block.chart]
+    plt = _pyplot()
     with plt.rc_context(_style(theme)):
         fig = plt.figure(figsize=(size.width_mm * MM, size.height_mm * MM))
         try:

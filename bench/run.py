@@ -1,0 +1,176 @@
+"""Benchmark the whole pipeline on the default report (``make bench``).
+
+Each scenario runs in a new process and is repeated; the table shows the
+median wall time and the peak memory (largest process, the print worker
+included). Scenarios:
+
+1. cold      all editions, empty caches, new output folder;
+2. revision  one figure changed in the YAML, rebuild of all editions (warm caches);
+3. no-op     nothing changed;
+4. floor     WeasyPrint alone writing the pipeline's final screen HTML
+             (charts already drawn): the layout engine's own cost;
+5. naive     the same editions made the straightforward way: no caches,
+             no worker process, editions one after another;
+6. batch     20 copies of the report, one by one (-j 1) and on all cores.
+
+Usage:  .venv/bin/python bench/run.py [--runs N] [--copies N] [--no-batch] [--write]
+``--write`` stores the table in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SOURCE = PROJECT / "source" / "qiantang-2021.yaml"
+MEASURE = textwrap.dedent("""
+    import resource, subprocess, sys, time
+    start = time.perf_counter()
+    code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+    took = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{took} {peak} {code}")
+""")
+FLOOR = textwrap.dedent("""
+    import sys
+    from weasyprint import HTML
+    html = open(sys.argv[1], encoding="utf-8").read()
+    HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3])
+""")
+NAIVE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from tujie.build import Paths, build_report
+    # fresh output and cache folder, editions one after another in this process
+    build_report(Path(sys.argv[1]), Paths(output=Path(sys.argv[2])), parallel=False, force=True)
+""")
+
+
+def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float]:
+    """(seconds, peak MB) of one command run in a fresh process."""
+    out = subprocess.run([PY, "-c", MEASURE, *command], cwd=cwd, capture_output=True, text=True, check=True)
+    took, peak, code = out.stdout.split()
+    if code != "0":
+        raise SystemExit(f"命令失败：{' '.join(command)}")
+    return float(took), float(peak)
+
+
+def median_of(runs: int, prepare, command) -> tuple[float, float, list[float]]:
+    times, peaks = [], []
+    for i in range(runs):
+        args = prepare(i)
+        took, peak = measure(command(*args) if args is not None else command())
+        times.append(took)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks), times
+
+
+def render(src: Path, out: Path, *extra: str) -> list[str]:
+    return [PY, str(PROJECT / "render.py"), str(src), "-o", str(out), *extra]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="图解流水线基准测试")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--no-batch", action="store_true")
+    parser.add_argument("--write", action="store_true", help="把结果写入 bench/RESULTS.md")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="tujie-bench-"))
+    try:
+        text = SOURCE.read_text(encoding="utf-8")
+        src = work / "qiantang-2021.yaml"
+        src.write_text(text, encoding="utf-8")
+        rows = {}
+
+        # 1. cold: a new output folder (so no caches, no build record) every run
+        rows["cold"] = median_of(args.runs, lambda i: (work / f"cold{i}",), lambda out: render(src, out))
+
+        # 2. revision: warm output, then one figure changed before each run
+        warm = work / "warm"
+        measure(render(src, warm))
+
+        def revise(i):
+            src.write_text(text.replace("gdp_2019: {value: 1100,", f"gdp_2019: {{value: {1101 + i},"), encoding="utf-8")
+            return ()
+
+        rows["revision"] = median_of(args.runs, revise, lambda: render(src, warm))
+
+        # 3. no-op
+        rows["no-op"] = median_of(args.runs, lambda i: (), lambda: render(src, warm))
+
+        # 4. floor: WeasyPrint alone on the final screen HTML
+        html = warm / "qiantang-2021" / "qiantang-2021.html"
+        rows["floor"] = median_of(args.runs, lambda i: (), lambda: [PY, "-c", FLOOR, str(html), str(PROJECT) + "/",
+                                                                     str(work / "floor.pdf")])
+
+        # 5. naive: no caches, editions one after another
+        rows["naive"] = median_of(args.runs, lambda i: (work / f"naive{i}",),
+                                  lambda out: [PY, "-c", NAIVE, str(src), str(out)])
+
+        batch = None
+        if not args.no_batch:
+            copies = work / "copies"
+            copies.mkdir()
+            for n in range(args.copies):
+                (copies / f"town-{n:02d}.yaml").write_text(text, encoding="utf-8")
+            sources = sorted(str(p) for p in copies.glob("*.yaml"))
+            one, _ = measure([PY, str(PROJECT / "render.py"), *sources, "-o", str(work / "b1"), "-j", "1"])
+            many, _ = measure([PY, str(PROJECT / "render.py"), *sources, "-o", str(work / "b2")])
+            batch = (one, many)
+        report = table(rows, batch, args)
+        print(report)
+        if args.write:
+            (PROJECT / "bench" / "RESULTS.md").write_text(report, encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def table(rows: dict, batch, args) -> str:
+    med = {k: v[0] for k, v in rows.items()}
+    peak = max(v[1] for v in rows.values())
+    lines = [
+        f"# 基准测试结果（{dt.date.today().isoformat()}）",
+        "",
+        f"机器：{platform.machine()}，{os.cpu_count()} 核，Python {platform.python_version()}；"
+        f"每项运行 {args.runs} 次取中位数，每次都是新进程。默认报告：16 页，印刷版、屏幕版、长图三个版本。",
+        "",
+        "| 场景 | 中位数（秒） | 各次（秒） | 峰值内存（MB） |",
+        "|---|---:|---|---:|",
+    ]
+    names = {"cold": "冷启动（空缓存，全部版本）", "revision": "修订一个数字后重建全部版本", "no-op": "无变化",
+             "floor": "下限：WeasyPrint 单独排屏幕版 HTML", "naive": "朴素流程：无缓存，各版本依次生成"}
+    for key, (m, p, times) in rows.items():
+        lines.append(f"| {names[key]} | {m:.2f} | {', '.join(f'{t:.2f}' for t in times)} | {p:.0f} |")
+    ratios = {
+        "cold ÷ floor": (med["cold"] / med["floor"], "≤ 3", med["cold"] / med["floor"] <= 3),
+        "revision ÷ floor": (med["revision"] / med["floor"], "≤ 1.5", med["revision"] / med["floor"] <= 1.5),
+        "naive ÷ revision": (med["naive"] / med["revision"], "≥ 2.5", med["naive"] / med["revision"] >= 2.5),
+    }
+    lines += ["", "| 指标 | 实测 | 目标 | 是否达到 |", "|---|---:|---|---|"]
+    for name, (value, target, ok) in ratios.items():
+        lines.append(f"| {name} | {value:.2f} | {target} | {'达到' if ok else '未达到'} |")
+    lines.append(f"| 无变化重建 | {med['no-op']:.2f} 秒 | ≤ 0.3 秒 | {'达到' if med['no-op'] <= 0.3 else '未达到'} |")
+    lines.append(f"| 峰值内存 | {peak:.0f} MB | ≤ 500 MB | {'达到' if peak <= 500 else '未达到'} |")
+    if batch:
+        one, many = batch
+        lines.append(f"| 批量 {args.copies} 份：逐份 {one:.1f} 秒 ÷ 并行 {many:.1f} 秒 | {one / many:.2f}× | ≥ 1.6× | "
+                     f"{'达到' if one / many >= 1.6 else '未达到'} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
