@@ -8,7 +8,8 @@ included). Scenarios:
 2. revision  one figure changed in the YAML, rebuild of all editions (warm caches);
 3. no-op     nothing changed;
 4. floor     WeasyPrint alone writing the pipeline's final screen HTML
-             (charts already drawn): the layout engine's own cost;
+             (charts already drawn), with the project's clreq patch installed
+             as in the pipeline: the layout engine's own cost;
 5. naive     the same editions made the straightforward way: no caches,
              no worker process, editions one after another;
 6. batch     20 copies of the report, one by one (-j 1) and on all cores.
@@ -44,6 +45,8 @@ MEASURE = textwrap.dedent("""
 """)
 FLOOR = textwrap.dedent("""
     import sys
+    from tujie import typeset
+    typeset.install()  # the layout engine as the pipeline configures it (clreq justification)
     from weasyprint import HTML
     html = open(sys.argv[1], encoding="utf-8").read()
     HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3])

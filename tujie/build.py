@@ -204,32 +204,32 @@ class HtmlSpec:
                            color_profile=self.cmyk_profile.as_uri() if cmyk else None)
 
 
-def paginate_padded(spec: HtmlSpec, cmyk: bool, roots: list[Path], notes_guess: int):
-    """Lay out with ``notes_guess`` notes pages; redo once if the total is not a multiple of four.
+MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
 
-    Notes pages come last, before the back cover, so they never move the pages
-    before them: the guess from the last build is almost always right, and the
-    screen and print layouts (run in two processes) reach the same count.
+
+def paginate_padded(spec: HtmlSpec, cmyk: bool, roots: list[Path]):
+    """Lay out once with three notes pages, then keep just enough to make a multiple of four.
+
+    Notes pages sit between the last section and the back cover, carry no
+    bookmark or link and are one page each, so dropping some never moves the
+    pages before them: one layout instead of a second pass once the count is known.
     """
     from .pdf import paginate
 
-    html = spec.html(cmyk, notes_guess)
-    document = paginate(html, PROJECT, roots)
-    content_pages = len(document.pages) - notes_guess
-    notes = (-content_pages) % 4
-    if notes != notes_guess:
-        html = spec.html(cmyk, notes)
-        document = paginate(html, PROJECT, roots)
-    return document, html, notes
+    document = paginate(spec.html(cmyk, MAX_NOTES), PROJECT, roots)
+    content = len(document.pages) - MAX_NOTES - 1  # pages before the notes
+    notes = (-(content + 1)) % 4
+    pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
+    return document.copy(pages), spec.html(cmyk, notes), notes
 
 
-def build_print_edition(spec: HtmlSpec, roots: list[Path], notes_guess: int, stage: Path, stem: str,
+def build_print_edition(spec: HtmlSpec, roots: list[Path], stage: Path, stem: str,
                         impose: bool) -> dict[str, Path]:
     """Lay out and write the CMYK print file (and the imposed file); runs in a worker process."""
     from . import editions as ed
     from .pdf import write
 
-    document, _, _ = paginate_padded(spec, cmyk=True, roots=roots, notes_guess=notes_guess)
+    document, _, _ = paginate_padded(spec, cmyk=True, roots=roots)
     raw = stage / f".{stem}-print-raw.pdf"
     write(document, raw, variant="pdf/x-4")
     printed = stage / f"{stem}-print.pdf"
@@ -303,7 +303,6 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
     spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts), paths.cmyk_profile,
                     round(content_width, 1))
     roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
-    notes_guess = _read_record(out_dir).get("notes", 0)
 
     name, stem = source.stem, file_stem(source, report)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -319,7 +318,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
 
         print_job = None
         if "print" in editions:
-            args = (spec, roots, notes_guess, stage, stem, impose)
+            args = (spec, roots, stage, stem, impose)
             if parallel:
                 # fork: the worker inherits loaded libraries and fonts instead of importing them again
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
@@ -327,7 +326,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
             else:
                 print_job = args
 
-        document, screen_html, notes = paginate_padded(spec, cmyk=False, roots=roots, notes_guess=notes_guess)
+        document, screen_html, notes = paginate_padded(spec, cmyk=False, roots=roots)
         result.pages = len(document.pages)
         (stage / f"{name}.html").write_text(screen_html, encoding="utf-8")
         t = lap("layout (screen)", t)
