@@ -1,0 +1,125 @@
+"""Stop a build before layout when the data uses a character the fonts lack.
+
+The bundled fonts cover GB 2312 plus common punctuation and symbols (see
+``fonts/README.md``). A rarer character — a name such as 堃 or 喆, a CJK
+Extension B character, an emoji pasted from a chat — would print as an empty
+box or silently come from some other font on the machine, and the log
+watcher in :mod:`tujie.pdf` only notices after the whole layout. So right
+after loading, every text of the report is checked against the fonts' cmaps
+(the intersection over all weights, because any weight may draw it) and each
+missing character is reported with its code point and the file, line, column
+and field where it was written.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+
+from .errors import ReportError, ReportErrors
+
+# characters the layout never draws as glyphs (line breaks and tabs become spaces)
+NOT_DRAWN = {"\n", "\r", "\t"}
+MAX_REPORTED = 20
+SEARCH_LINES = 60  # how far below a value's first line a multi-line text may reach
+
+
+@functools.lru_cache(maxsize=8)
+def _repertoire(fingerprint: tuple[tuple[str, float], ...]) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    common: set[int] | None = None
+    for path, _ in fingerprint:
+        with TTFont(path, lazy=True) as font:
+            codes = set(font.getBestCmap())
+        common = codes if common is None else common & codes
+    return frozenset(common or ())
+
+
+def repertoire(font_dir: Path) -> frozenset[int]:
+    """Code points every bundled font (*.otf in ``font_dir``) can draw; cached per file set."""
+    files = sorted(font_dir.glob("*.otf"))
+    if not files:
+        raise ReportError(f"在 {font_dir} 里没有找到字体文件（*.otf）")
+    return _repertoire(tuple((str(p), p.stat().st_mtime) for p in files))
+
+
+def missing_characters(report, font_dir: Path) -> list[tuple[tuple, str]]:
+    """(data path, character) for each character of the report's texts the fonts lack, in document order."""
+    known = repertoire(font_dir)
+    found: list[tuple[tuple, str]] = []
+    seen: set[tuple[tuple, str]] = set()
+    for path, text in _strings(report.model_dump(), ()):
+        for char in text:
+            if ord(char) not in known and char not in NOT_DRAWN and (path, char) not in seen:
+                seen.add((path, char))
+                found.append((path, char))
+    return found
+
+
+def check_characters(report, source: Path, font_dir: Path) -> None:
+    """Raise ReportErrors naming every character the fonts cannot draw, and where it is."""
+    found = missing_characters(report, font_dir)
+    if not found:
+        return
+    from .load import load_marks  # the error path only: re-read the file for line numbers
+    from .yamlio import dotted
+
+    marks = load_marks(source)
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    errors = []
+    for path, char in found[:MAX_REPORTED]:
+        line, column = _position(char, marks.get(path) or _parent_mark(path, marks), lines)
+        errors.append(ReportError(describe(char), file=str(source), line=line, column=column, field=dotted(path)))
+    raise ReportErrors(errors, more=max(0, len(found) - MAX_REPORTED))
+
+
+def describe(char: str) -> str:
+    """The Chinese message for one missing character, with its code point."""
+    code = f"U+{ord(char):04X}"
+    category = unicodedata.category(char)
+    if category in ("Cf", "Cc", "Zl", "Zp", "Mn") or "VARIATION SELECTOR" in unicodedata.name(char, ""):
+        name = unicodedata.name(char, "未命名字符")
+        return (f"有一个看不见的特殊字符 {code}（{name}），常见于从网页或聊天软件复制的文字；"
+                f"它不在随附字库里，请删掉它")
+    kind = ("表情符号" if _is_emoji(char) else "生僻字" if unicodedata.name(char, "").startswith("CJK")
+            else "私用区字符，多见于输入法造字" if category == "Co" else "特殊符号")
+    return (f"字符“{char}”（{code}）不在随附字库里，印出来会是方框或空白（{kind}）；"
+            f"请换成字库里有的字，或按 fonts/README.md 用 --extra-chars 把它加进字库")
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF
+
+
+def _strings(value, path: tuple):
+    """(path, text) of every string in dumped model data, in document order."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _strings(child, path + (key,))  # keys are field names and ASCII ids
+    elif isinstance(value, (list, tuple)):
+        for i, child in enumerate(value):
+            yield from _strings(child, path + (i,))
+
+
+def _parent_mark(path: tuple, marks: dict):
+    while path and path not in marks:
+        path = path[:-1]
+    return marks.get(path)
+
+
+def _position(char: str, mark, lines: list[str]) -> tuple[int | None, int | None]:
+    """Line and column of ``char`` at or below the value's mark (a text may span lines)."""
+    if not mark:
+        return None, None
+    line, column = mark
+    for number in range(line, min(line + SEARCH_LINES, len(lines) + 1)):
+        start = column - 1 if number == line else 0
+        found = lines[number - 1].find(char, start)
+        if found >= 0:
+            return number, found + 1
+    return line, column
