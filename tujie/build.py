@@ -247,11 +247,13 @@ def build_print_edition(spec: HtmlSpec, roots: list[Path], stage: Path, stem: st
 
 
 def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = EDITIONS,
-                 impose: bool = False, parallel: bool = True, force: bool = False) -> BuildResult:
+                 impose: bool = False, parallel: bool = True, force: bool = False,
+                 allow_overflow: bool = False) -> BuildResult:
     """Build the requested editions of one report into ``paths.output / <report name>/``.
 
     ``parallel`` lays out the print edition in a second process; ``force``
-    rebuilds even when nothing changed.
+    rebuilds even when nothing changed; ``allow_overflow`` turns layout
+    overflow errors into warnings (tujie/overflow.py).
     """
     started = time.perf_counter()
     unknown = set(editions) - set(EDITIONS)
@@ -260,15 +262,15 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
     if not source.is_file():
         raise ReportError("找不到这个文件", file=str(source))
     out_dir = paths.output / source.stem
-    key = inputs_key(source, paths, editions, impose, {})
+    key = inputs_key(source, paths, editions, impose, {"allow_overflow": True} if allow_overflow else {})
     record = None if force else _unchanged(out_dir, key)
     if record:
         return BuildResult(None, record["pages"], out_dir, {k: out_dir / v for k, v in record["files"].items()},
                            unchanged=True, timings={"no-op": time.perf_counter() - started})
-    return _build(source, paths, editions, impose, parallel, key, out_dir, started)
+    return _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow)
 
 
-def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> BuildResult:
+def _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
     # heavy imports here, after the no-op check
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -290,6 +292,10 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
         print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
     t = time.perf_counter()
     report = load_report(source)
+    # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
+    from . import coverage, limits, overflow
+    coverage.check_characters(report, source, paths.fonts)
+    limits.check_content(report, source)
     layout_dir = paths.layouts / report.layout
     if not (layout_dir / "booklet.html.j2").is_file():
         raise ReportError(f"找不到版式“{report.layout}”（应在 {layout_dir}）", file=str(source), field="layout")
@@ -306,6 +312,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
 
     name, stem = source.stem, file_stem(source, report)
     out_dir.mkdir(parents=True, exist_ok=True)
+    guard = limits.OutputGuard(out_dir)  # issue 5: one build per folder at a time; clears killed builds' stages
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     pool = None
     try:
@@ -328,6 +335,8 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
 
         document, screen_html, notes = paginate_padded(spec, cmyk=False, roots=roots)
         result.pages = len(document.pages)
+        limits.check_pages(document, source)  # issue 5: page limit, then nothing may overflow its box or page
+        overflow.check_layout(document, source, allow=allow_overflow)
         (stage / f"{name}.html").write_text(screen_html, encoding="utf-8")
         t = lap("layout (screen)", t)
 
@@ -361,6 +370,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started) -> 
         result.timings = timings
         return result
     finally:
+        guard.release()  # issue 5: on failure this first stops the print worker, so nothing waits for it
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(stage, ignore_errors=True)

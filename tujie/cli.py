@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import EDITIONS, Paths, build_report
+from . import limits
 from .errors import ReportError
 
 EPILOG = """示例：
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="只生成某个版本：print（印刷版）、screen（屏幕版）、image（长图），可重复；默认全部")
     p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
     p.add_argument("--force", action="store_true", help="即使数据没有变化也重新生成")
+    p.add_argument("--allow-overflow", action="store_true",
+                   help="文字超出卡片或页面时只警告、仍然生成（默认报错停止；这样的文件不建议交付印刷）")
     p.add_argument("-j", "--jobs", type=int, metavar="N", default=None,
                    help="同时生成几份报告（默认等于 CPU 核数；只有一份报告时不起作用）")
     return p
@@ -109,8 +112,9 @@ def build_one(source: str, paths: Paths, options: dict) -> Outcome:
     """Build one report and describe the result in Chinese; never raises."""
     start = time.perf_counter()
     try:
-        result = build_report(Path(source), paths, **options)
-    except ReportError as exc:
+        with limits.deadline(limits.TIME_LIMIT_S):  # a runaway layout ends with a message, not a hang
+            result = build_report(Path(source), paths, **options)
+    except (ReportError, limits.TimeLimitExceeded) as exc:
         return Outcome(source, False, [], [f"✗ {source} 生成失败：\n{exc}", "  上一次生成的文件没有改动。"])
     except Exception:  # a bug, not the user's data: say so, keep the details for developers
         import traceback
@@ -147,6 +151,8 @@ def _build_many(sources: list[str], paths: Paths, options: dict, jobs: int) -> l
 def run_build(args: argparse.Namespace) -> int:
     paths = Paths() if args.output is None else Paths(output=Path(args.output))
     options = {"editions": tuple(args.edition or EDITIONS), "impose": args.impose, "force": args.force}
+    if args.allow_overflow:
+        options["allow_overflow"] = True
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.sources)))
     if jobs > 1:
         outcomes = _build_many(args.sources, paths, options, jobs)
@@ -173,12 +179,13 @@ def main(argv: list[str] | None = None) -> int:
         # subcommands import heavier libraries; a plain build (the common case) skips them
         from . import commands  # noqa: F401  (registers the subcommands)
     try:
-        if argv and argv[0] in COMMANDS:
-            description, run = COMMANDS[argv[0]]
-            sub = _new_parser(f"render.py {argv[0]}", description)
-            run.arguments(sub)
-            return run(sub.parse_args(argv[1:]))
-        return run_build(build_parser().parse_args(argv))
+        with limits.terminate_as_interrupt():  # `kill` cleans up like Ctrl-C
+            if argv and argv[0] in COMMANDS:
+                description, run = COMMANDS[argv[0]]
+                sub = _new_parser(f"render.py {argv[0]}", description)
+                run.arguments(sub)
+                return run(sub.parse_args(argv[1:]))
+            return run_build(build_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("已中断，上一次生成的文件没有改动。", file=sys.stderr)
         return 130

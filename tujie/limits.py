@@ -181,9 +181,14 @@ class OutputGuard:
         _OWN_WORKERS.clear()
         _OWN_WORKERS.update(child.pid for child in multiprocessing.active_children())
 
-    def release(self, failed: bool = False) -> None:
-        """Unlock; after a failure first stop this build's workers so nothing waits for them."""
-        if failed:
+    def release(self) -> None:
+        """Unlock; called from the build's ``finally``.
+
+        If an exception is on its way out (a failed check, Ctrl-C, the time
+        limit), first stop this build's worker processes: their result will be
+        thrown away, and the clean-up would otherwise wait for them.
+        """
+        if sys.exc_info()[0] is not None:
             stop_workers()
         if self.fd >= 0:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
