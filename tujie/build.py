@@ -122,13 +122,17 @@ def font_files(font_dir: Path) -> dict[int, str]:
     return files
 
 
+FULL_WIDTH_CHARTS = ("pairs", "targets")
+
+
 def paired_charts(blocks) -> set[int]:
     """Indexes of charts that share a row: consecutive charts pair up two by two."""
     from .model import ChartBlock
 
     halves, run = set(), []
     for i, block in enumerate(list(blocks) + [None]):
-        if isinstance(block, ChartBlock):
+        # a "pairs" chart is already two panels side by side: it always takes the full width
+        if isinstance(block, ChartBlock) and block.chart not in FULL_WIDTH_CHARTS:
             run.append(i)
             continue
         halves.update(run[len(run) % 2 :])  # an odd chart out goes first, full width

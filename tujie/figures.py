@@ -230,5 +230,5 @@ def chart_size(block: ChartBlock, content_width_mm: float, half: bool) -> ChartS
     if half:
         heights = {"bars": 9 * n + 8, "path": 62, "pairs": 62, "progress": 12 * n + 4, "targets": 9 * n + 8}
         return ChartSize(round(content_width_mm * 0.485, 1), heights[block.chart])
-    heights = {"bars": 8 * n + 8, "path": 70, "pairs": 96, "progress": 10 * n + 4, "targets": 9 * n + 6}
+    heights = {"bars": 8 * n + 8, "path": 70, "pairs": 80, "progress": 10 * n + 4, "targets": 9 * n + 6}
     return ChartSize(round(content_width_mm, 1), heights[block.chart])

@@ -199,6 +199,21 @@ class Section(Strict):
     kicker: str | None = None
     blocks: list[Block] = Field(min_length=1)
 
+    def texts(self) -> Iterator[Text]:
+        """Every text of this section that can hold figures, in document order."""
+        for block in self.blocks:
+            if isinstance(block, Text):
+                yield block
+            for child in _children(block):
+                if isinstance(child, Text):
+                    yield child
+                if isinstance(child, Theme):
+                    yield from child.items
+
+    def figures(self) -> list[tuple[str, Figure]]:
+        """(id, figure) pairs of this section, in document order."""
+        return [(fid, figure) for text in self.texts() for fid, figure in text.figures.items()]
+
 
 class Revision(Strict):
     label: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=20)
@@ -277,14 +292,7 @@ class Report(Strict):
 
     def texts(self) -> Iterator[Text]:
         for section in self.sections:
-            for block in section.blocks:
-                if isinstance(block, Text):
-                    yield block
-                for child in _children(block):
-                    if isinstance(child, Text):
-                        yield child
-                    if isinstance(child, Theme):
-                        yield from child.items
+            yield from section.texts()
 
 
 def _children(block) -> list:
