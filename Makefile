@@ -2,6 +2,7 @@
 #   make          安装环境（首次）并生成默认报告，结果在 output/
 #   make test     运行全部测试
 #   make all-reports  生成 source/ 里的所有报告
+#   make watch    修改数据时自动重新生成屏幕版
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +12,7 @@ REPORT ?= source/qiantang-2021.yaml
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig libgs-common
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all render all-reports test bench system-deps clean
+.PHONY: all render all-reports test watch bench system-deps clean
 
 all: render
 
@@ -38,6 +39,9 @@ test: $(VENV)/.installed
 
 clean:
 	rm -rf output
+
+watch: $(VENV)/.installed
+	$(PY) render.py watch $(REPORT)
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --write

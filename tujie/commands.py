@@ -52,3 +52,25 @@ run_sample_typography.arguments = lambda p: p.add_argument(
     "-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/typography/）")
 command("sample-typography", "生成中文排版规则示例页：两端对齐、行首行尾禁则、标点挤压、中西文间距，排版前后对照")(
     run_sample_typography)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """render.py watch: rebuild the screen edition whenever data, layouts or fonts change."""
+    from .build import Paths
+    from .watch import watch
+
+    paths = Paths() if args.output is None else Paths(output=Path(args.output))
+    try:
+        watch([Path(s) for s in args.sources], paths)
+    except KeyboardInterrupt:
+        print("已停止监视。")
+    return 0
+
+
+def _watch_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sources", nargs="+", metavar="报告.yaml", help="要监视并重新生成的报告数据文件")
+    p.add_argument("-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/）")
+
+
+run_watch.arguments = _watch_arguments
+command("watch", "监视数据、版式和字体，一有修改就重新生成屏幕版（编辑时用）")(run_watch)
