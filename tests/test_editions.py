@@ -168,3 +168,22 @@ def test_check_command_passes_on_a_good_output_folder(default_build, capsys):
     assert main(["check", str(default_build.out_dir)]) == 0
     out = capsys.readouterr().out
     assert "全部通过" in out and "PDF/X-4" in out and "PDF/A-3a" in out
+
+
+def test_revision_shows_on_back_cover_in_file_names_and_metadata(default_build):
+    revision = default_build.report.report.revision
+    assert revision.label == "r1"
+    for edition, path in default_build.files.items():
+        assert f"-{revision.label}-" in path.name, path
+    import pypdfium2
+
+    for edition in ("print", "screen"):
+        with pikepdf.open(default_build.files[edition]) as pdf:
+            assert f"修订 {revision.label}" in str(pdf.docinfo["/Subject"])
+            assert f"修订 {revision.label}" in str(pdf.docinfo["/Keywords"])
+            with pdf.open_metadata() as meta:
+                assert f"修订 {revision.label}" in str(meta.get("dc:description"))
+        doc = pypdfium2.PdfDocument(str(default_build.files[edition]))
+        back = doc[len(doc) - 1].get_textpage().get_text_range()
+        doc.close()
+        assert f"修订 {revision.label}" in back and "2026年11月29日" in back
