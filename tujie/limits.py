@@ -37,6 +37,7 @@ from .errors import ReportError, ReportErrors
 
 MAX_PAGES = 64  # a saddle-stitched booklet; the default report has 16
 TIME_LIMIT_S = 120  # the default report builds in 5–15 s
+REPEAT_S = 0.2  # after the limit, ring again this often until the build has stopped
 MAX_TEXT_CHARS = 600  # characters in one text (the default report's longest: 222; a 900-character panel takes 30 s to lay out)
 MAX_TOTAL_CHARS = 40_000  # characters in all texts (the default report: ~7,000 on 16 pages)
 LOCK_NAME = ".build.lock"
@@ -112,14 +113,24 @@ def deadline(seconds: float = TIME_LIMIT_S):
         yield
         return
 
+    fired = []
+
     def expired(signum, frame):
+        fired.append(True)
         stop_workers()
-        raise TimeLimitExceeded(seconds)
+        if sys.exc_info()[0] is None:  # never break into the clean-up of an error already on its way out
+            raise TimeLimitExceeded(seconds)
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # keep ringing: an exception raised where Python ignores it (a __del__, a weakref callback) or a
+    # library that catches BaseException (WeasyPrint's SVG drawing) must not let the build run on
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_S)
     try:
         yield
+    except Exception:
+        if fired:  # the swallowed signal surfaced as some other error: say what really happened
+            raise TimeLimitExceeded(seconds) from None
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -85,6 +85,11 @@ def _translate(err: dict, file: str, data: dict, marks: dict) -> ReportError:
     # drop discriminator tags such as 'themes' that pydantic inserts into loc
     path = _data_path(loc, marks)
     kind = err["type"]
+    if kind == "value_error":  # a model's own rule: loc names the model (maybe by its union tag), not a field
+        while path and path not in marks:
+            path = path[:-1]
+        if str(err.get("ctx", {}).get("error", "")).startswith("文字里的") and path + ("text",) in marks:
+            path = path + ("text",)
     if kind == "value_error" and not path:  # a whole-report rule: find the line it is about
         path, first = _locate_report_rule(str(err.get("ctx", {}).get("error", "")), data, marks)
         if first:
@@ -99,7 +104,7 @@ def _translate(err: dict, file: str, data: dict, marks: dict) -> ReportError:
     elif kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
     elif kind == "literal_error":
-        message = f"取值不在允许范围内，可选：{err.get('ctx', {}).get('expected', '')}"
+        message = f"取值不在允许范围内，可选：{_choices(err.get('ctx', {}).get('expected', ''))}"
     elif kind == "union_tag_invalid":
         message = _unknown_type(err)
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -113,6 +118,11 @@ def _translate(err: dict, file: str, data: dict, marks: dict) -> ReportError:
         if kind in ("float_type", "int_type", "string_type", "bool_type") and "input" in err:
             message += f"，现在是“{_shown(err['input'])}”" + _hint(kind, err["input"])
     return ReportError(message, file=file, line=line, column=column, field=dotted(path) or None)
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'A4', 'A5' or '16K'" → "A4、A5、16K"."""
+    return "、".join(part.strip(" '\"") for part in re.split(r",| or ", str(expected)) if part.strip(" '\""))
 
 
 def _number(value) -> str:

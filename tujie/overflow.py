@@ -73,10 +73,9 @@ def find_overflows(document) -> list[Overflow]:
         for element, name in walker.one_page_sections:
             pages_of.setdefault(id(element), []).append(number)
             names[id(element)] = name
-    for key, pages in pages_of.items():
-        if len(pages) > 1:
-            found.append(Overflow("extra-page", pages[1], names[key], names[key], context=names[key]))
-    return _unique(found)
+    spilled = [Overflow("extra-page", pages[1], names[key], names[key], context=names[key])
+               for key, pages in pages_of.items() if len(pages) > 1]
+    return _unique(spilled + found)  # a spilled page first: it explains the cut texts after it
 
 
 class _PageWalker:

@@ -196,6 +196,9 @@ def decode(raw: bytes, file: str) -> str:
     """Bytes → text, accepting UTF-8 (with or without BOM) only."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReportError("文件是 UTF-16 编码（Windows 记事本的“Unicode”），请用 UTF-8 编码保存文件"
+                          "（在编辑器的“另存为”里选择 UTF-8）", file=file, line=1)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -256,6 +259,10 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[dict, dict]:
                           file=file, line=line, column=column) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        quote = _unpaired_quote(text, mark.line + 1 if mark else None)
+        if quote:  # the usual cause far above the place where the parser gave up
+            raise ReportError("YAML 格式错误：这一行的英文双引号“\"”没有配对（只有开头、没有结尾，或反过来）；"
+                              "请补上或删掉", file=file, line=quote) from None
         raise ReportError(f"YAML 格式错误：{_explain(exc)}", file=file,
                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
@@ -272,6 +279,16 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[dict, dict]:
     return data, walk.marks
 
 
+def _unpaired_quote(text: str, upto: int | None) -> int | None:
+    """First line (up to ``upto``) with an odd number of unescaped ASCII double quotes outside a comment."""
+    for number, line in enumerate(text.splitlines()[: upto or None], 1):
+        code = re.sub(r'\\.', "", line)
+        code = re.sub(r"(^|\s)#.*$", "", code) if code.count('"') % 2 else code
+        if code.count('"') % 2:
+            return number
+    return None
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     """1-based (line, column) of a character index."""
     before = text[:index]
@@ -286,7 +303,7 @@ def _code_point(char) -> str:
 _EXPLANATIONS = {  # PyYAML's wording → what to do, in the order they are tried
     "mapping values are not allowed here": "这里不能出现“:”，若文字里有英文冒号，请给整段文字加上引号",
     "found character '\\t' that cannot start any token": "出现了制表符（Tab），请改用空格",
-    "that cannot start any token": "这段文字以 YAML 的保留符号（@ ` % 等）开头，请给整段文字加上引号",
+    "that cannot start any token": "这里出现了 YAML 的保留符号（@ ` % 等）：若它是一段文字的开头，请给整段文字加上引号",
     "could not find expected ':'": "缺少“:”，或者上一行的引号没有配对",
     "found undefined alias": "引用了未定义的锚点（*名称）",
     "found duplicate anchor": "同一个锚点名（&名称）定义了两次",
