@@ -59,7 +59,11 @@ MAX_DEPTH = 40  # nesting levels; the schema needs 9
 
 
 class _TooMany(Exception):
-    """Raised inside the composer/walker when the data grows past MAX_NODES."""
+    """Raised inside the composer when the data grows past MAX_NODES."""
+
+
+class _TooDeep(Exception):
+    """Raised inside the composer when nesting passes MAX_DEPTH."""
 
 
 class _Loader(
@@ -78,13 +82,20 @@ class _Loader(
         yaml.constructor.SafeConstructor.__init__(self)
         _StrictResolver.__init__(self)
         self.composed = 0
+        self.depth = 0
 
     def compose_node(self, parent, index):
-        # counted here so a huge list is refused before it is fully built
+        # counted here so a huge list or a deep nest is refused before it is fully built
         self.composed += 1
         if self.composed > MAX_NODES:
             raise _TooMany(self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _fail(file: str, mark, message: str, field: str | None = None) -> ReportError:
@@ -269,6 +280,8 @@ def load_yaml(path: Path, display_name: str | None = None) -> tuple[dict, dict]:
         raise ReportError(f"YAML 格式错误：{exc}", file=file) from None
     except _TooMany as exc:
         raise _too_many_values(file, exc.args[0]) from None
+    except _TooDeep as exc:
+        raise _fail(file, exc.args[0], f"嵌套层数太多（超过 {MAX_DEPTH} 层），请检查缩进和括号") from None
     except RecursionError:
         raise ReportError(f"嵌套层数太多（超过 {MAX_DEPTH} 层），请检查缩进和括号", file=file) from None
     finally:
