@@ -307,6 +307,41 @@ def test_allow_overflow_builds_with_a_warning(tmp_path, capsys):
     assert list((tmp_path / "out").rglob("*-screen.pdf"))
 
 
+def laid_out(body: str):
+    """A small HTML page laid out with the bundled font (no report needed)."""
+    from tujie.pdf import paginate
+
+    font = (PROJECT / "fonts" / "NotoSansSC-Regular.otf").as_uri()
+    html = (f'<html><head><style>@font-face {{ font-family: T; src: url("{font}"); }} '
+            f'@page {{ size: A5; margin: 15mm; }} html {{ font: 10pt T; }} p {{ margin: 0; }}</style></head>'
+            f'<body>{body}</body></html>')
+    return paginate(html, PROJECT, [PROJECT / "fonts"])
+
+
+LAYOUTS = {
+    "clean": ("<p>一段普通的文字。</p>" * 3, set()),
+    "tall": ('<div class="card" style="height: 8mm; background: #eee">' + "<p>固定高度的卡片里文字太多。</p>" * 4 + "</div>",
+             {"tall"}),
+    "overlap": ('<div style="position: relative"><p>第一段文字</p>'
+                '<p class="note" style="position: absolute; top: 0">第二段文字压在上面</p></div>', {"overlap"}),
+    "page": ('<div class="chart" style="break-inside: avoid"><p>图</p>'
+             '<img alt="很高的图" style="display: block; width: 20mm; height: 400mm" '
+             'src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E"></div>', {"page"}),
+    "into-card-padding": ('<div style="background: #eee; padding: 0 5mm; width: 30mm">'
+                          '<div style="white-space: nowrap">一二三四五六七八九</div></div>', set()),
+    "out-of-card": ('<div style="background: #eee; padding: 0 1mm; width: 20mm">'
+                    '<div style="white-space: nowrap">一二三四五六七八九十一二三四五</div></div>', {"wide"}),
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_overflow_rules_on_small_pages(name):
+    from tujie.overflow import find_overflows
+
+    body, kinds = LAYOUTS[name]
+    assert {item.kind for item in find_overflows(laid_out(body))} == kinds
+
+
 def test_page_limit(untouched, tiny, capsys, monkeypatch):
     monkeypatch.setattr(limits, "MAX_PAGES", 4)  # the small report has 8 pages
     code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)

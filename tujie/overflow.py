@@ -84,6 +84,7 @@ class _PageWalker:
     def __init__(self, number: int, page_box, section: str):
         self.number, self.section = number, section
         self.bottom = page_box.content_box_y() + page_box.height  # foot of the type area
+        self.right = page_box.content_box_x() + page_box.width  # right edge of the type area
         self.found: list[Overflow] = []
         self.texts: list[tuple[tuple[float, float, float, float], list]] = []
         self.one_page_sections: list[tuple[object, str]] = []
@@ -114,7 +115,7 @@ class _PageWalker:
     def _check_leaf(self, leaf, ancestors: list) -> None:
         container = next((a for a in reversed(ancestors) if isinstance(a, boxes.BlockContainerBox)), None)
         if container is not None:
-            right = container.content_box_x() + container.width
+            right = self._right_limit(container.content_box_x() + container.width, ancestors)
             excess = leaf.position_x + leaf.margin_width() - right
             if excess > TOLERANCE_PX and _has_ink(leaf):
                 self._add("wide", leaf, ancestors, excess)
@@ -123,6 +124,20 @@ class _PageWalker:
             self._add("page", leaf, ancestors, excess)
         if isinstance(leaf, boxes.TextBox) and leaf.text.strip():
             self.texts.append((_em_box(leaf), ancestors + [leaf]))
+
+    def _right_limit(self, content_right: float, ancestors: list) -> float:
+        """How far right content may reach: its container, or the padding of the card it sits in.
+
+        A reader sees a card's (or panel's) tinted or bordered box, not its
+        content box: a figure that runs into the card's padding still sits in
+        the card. Never past the type area, though (an opener's padding runs
+        into the bleed).
+        """
+        card = next((a for a in reversed(ancestors) if _visible(a)), None)
+        if card is None:
+            return content_right
+        padding_right = card.padding_box_x() + card.padding_width()
+        return min(max(content_right, padding_right), max(content_right, self.right))
 
     def _check_child(self, parent, child, ancestors: list) -> None:
         """A block, flex/grid item or inline-block sticking out of its parent."""
@@ -134,6 +149,7 @@ class _PageWalker:
             # an absolutely positioned box may use its container's padding (e.g. a page number at right: 0)
             absolute = child.style["position"] in ("absolute", "fixed")
             right = container.content_box_x() + container.width + (container.padding_right if absolute else 0)
+            right = self._right_limit(right, ancestors + [parent])
             excess = child.position_x + child.margin_left + child.border_width() - right
             if excess > TOLERANCE_PX and _has_ink(child):
                 # in a row of cards one wide card pushes the others out: name the widest
@@ -189,6 +205,17 @@ def _same_line(a_chain: list, b_chain: list) -> bool:
     a_line = next((x for x in reversed(a_chain) if isinstance(x, boxes.LineBox)), None)
     b_line = next((x for x in reversed(b_chain) if isinstance(x, boxes.LineBox)), None)
     return a_line is not None and a_line is b_line
+
+
+def _visible(box) -> bool:
+    """Whether a box draws its own edges: a background or a border."""
+    if isinstance(box, (boxes.TextBox, boxes.LineBox, boxes.PageBox)) or box.element_tag in ("html", "body"):
+        return False
+    if any((box.border_top_width, box.border_right_width, box.border_bottom_width, box.border_left_width)):
+        return True
+    colour = box.style["background_color"]
+    images = box.style["background_image"]
+    return getattr(colour, "alpha", 0) > 0 or any(kind != "none" for kind, *_ in images)
 
 
 def _fixed(box, prop: str) -> bool:
