@@ -10,7 +10,10 @@ walks every page's box tree (``Document.pages[i]._page_box``) and reports
 each problem with its page, section and the start of its text.
 
 The rules look only at geometry, so they need no knowledge of the layout's
-CSS beyond the class names of one-page sections (:data:`ONE_PAGE_SECTIONS`).
+CSS beyond two class names: those of one-page sections
+(:data:`ONE_PAGE_SECTIONS`) and ``opener-title``, whose text names the
+section in messages. Content may run into the padding of a box that draws a
+background or border (a card, a panel), never past it or past the type area.
 Positions are in CSS px (1 px = 1/96 in); :data:`TOLERANCE_PX` absorbs the
 sub-pixel rounding of justification and font metrics.
 """
