@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="只生成某个版本：print（印刷版）、screen（屏幕版）、image（长图），可重复；默认全部")
     p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
     p.add_argument("--force", action="store_true", help="即使数据没有变化也重新生成")
+    p.add_argument("--no-worker", action="store_true",
+                   help="印刷版不在第二个进程里排版（省内存，但单份报告会慢一些）")
     p.add_argument("--allow-overflow", action="store_true",
                    help="文字超出卡片或页面时只警告、仍然生成（默认报错停止；这样的文件不建议交付印刷）")
     p.add_argument("-j", "--jobs", type=int, metavar="N", default=None,
@@ -150,7 +152,8 @@ def _build_many(sources: list[str], paths: Paths, options: dict, jobs: int) -> l
 
 def run_build(args: argparse.Namespace) -> int:
     paths = Paths() if args.output is None else Paths(output=Path(args.output))
-    options = {"editions": tuple(args.edition or EDITIONS), "impose": args.impose, "force": args.force}
+    options = {"editions": tuple(args.edition or EDITIONS), "impose": args.impose, "force": args.force,
+               "parallel": not args.no_worker}
     if args.allow_overflow:
         options["allow_overflow"] = True
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.sources)))
