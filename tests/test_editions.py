@@ -187,3 +187,18 @@ def test_revision_shows_on_back_cover_in_file_names_and_metadata(default_build):
         back = doc[len(doc) - 1].get_textpage().get_text_range()
         doc.close()
         assert f"修订 {revision.label}" in back and "2026年11月29日" in back
+
+
+def test_cache_is_pruned_least_recently_used_first(tmp_path):
+    import os
+
+    from tujie.build import prune_cache
+
+    cache = tmp_path / "cache"
+    (cache / "pages").mkdir(parents=True)
+    for n in range(5):
+        path = cache / "pages" / f"{n}.png"
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1000 + n, 1000 + n))  # 0 is the oldest
+    prune_cache(cache, limit=2500)
+    assert sorted(p.name for p in (cache / "pages").iterdir()) == ["3.png", "4.png"]

@@ -156,6 +156,7 @@ def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_di
             cached = cache_dir / "charts" / f"{chart_cache_key(block, figures, theme, size)}.svg" if cache_dir else None
             if cached and cached.is_file():
                 svg = cached.read_text(encoding="utf-8")
+                os.utime(cached)  # recently used: kept when the cache is pruned
             else:
                 setup_fonts(font_dir)
                 svg = render_chart(block, figures, theme, size)
@@ -163,6 +164,27 @@ def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_di
                     _write_quietly(cached, svg.encode("utf-8"))
             drawn[(s, b)] = (svg, size)
     return drawn
+
+
+CACHE_LIMIT_BYTES = 400 * 1024 * 1024
+
+
+def prune_cache(cache_dir: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
+    """Delete the least recently used cache entries until the cache fits in ``limit`` bytes.
+
+    Every revision adds the pages and charts it changed; without pruning the
+    cache would grow for as long as the office keeps revising.
+    """
+    try:
+        entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in cache_dir.rglob("*") if p.is_file()]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
@@ -370,6 +392,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
             raise ReportError("生成的文件没有通过检查：\n" + "\n".join(f"  {f}" for f in failed))
         _move_into_place(stage, out_dir, result, Finding)
         _write_record(out_dir, key, result, notes)
+        prune_cache(paths.cache)
         lap("move", t)
         timings["total"] = time.perf_counter() - started
         result.timings = timings

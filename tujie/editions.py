@@ -259,6 +259,8 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
             if full and full.is_file() and small.is_file():
                 images.append(Image.open(full).convert("RGB"))
                 shutil.copyfile(small, thumb_path)
+                for used in (full, small):
+                    os.utime(used)  # recently used: kept when the cache is pruned
             else:
                 doc = doc or pypdfium2.PdfDocument(str(screen_pdf))
                 page = doc[i]
