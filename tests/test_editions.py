@@ -202,3 +202,40 @@ def test_cache_is_pruned_least_recently_used_first(tmp_path):
         os.utime(path, (1000 + n, 1000 + n))  # 0 is the oldest
     prune_cache(cache, limit=2500)
     assert sorted(p.name for p in (cache / "pages").iterdir()) == ["3.png", "4.png"]
+
+
+def text_fill_colours(pdf: pikepdf.Pdf) -> list[tuple[float, ...]]:
+    """The CMYK fill colour of every text-showing operator in pages and their forms."""
+    colours = []
+
+    def walk(obj, seen):
+        fill: tuple[float, ...] = (0, 0, 0, 1)
+        stack = []
+        for operands, operator in pikepdf.parse_content_stream(obj):
+            op = str(operator)
+            if op == "q":
+                stack.append(fill)
+            elif op == "Q" and stack:
+                fill = stack.pop()
+            elif op in ("k", "scn", "sc") and len(operands) == 4:
+                fill = tuple(float(v) for v in operands)
+            elif op in ("Tj", "TJ", "'", '"'):
+                colours.append(fill)
+        resources = obj.get("/Resources") if isinstance(obj, pikepdf.Object) else obj.obj.get("/Resources")
+        for _, xobj in ((resources or {}).get("/XObject") or {}).items():
+            if xobj.get("/Subtype") == "/Form" and xobj.objgen not in seen:
+                seen.add(xobj.objgen)
+                walk(xobj, seen)
+
+    for page in pdf.pages:
+        walk(page, set())
+    return colours
+
+
+def test_black_and_grey_text_in_print_is_pure_k(default_build):
+    """Small text in neutral dark colours must not need four plates to line up."""
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        colours = text_fill_colours(pdf)
+    neutral_dark = [c for c in colours if c[3] >= 0.5 and max(c[:3]) - min(c[:3]) < 0.25 and max(c[:3]) < 0.5]
+    assert len(neutral_dark) > 100  # body text, labels, captions, chart text
+    assert all(c[:3] == (0, 0, 0) for c in neutral_dark), sorted(set(c for c in neutral_dark if c[:3] != (0, 0, 0)))
