@@ -239,3 +239,31 @@ def test_black_and_grey_text_in_print_is_pure_k(default_build):
     neutral_dark = [c for c in colours if c[3] >= 0.5 and max(c[:3]) - min(c[:3]) < 0.25 and max(c[:3]) < 0.5]
     assert len(neutral_dark) > 100  # body text, labels, captions, chart text
     assert all(c[:3] == (0, 0, 0) for c in neutral_dark), sorted(set(c for c in neutral_dark if c[:3] != (0, 0, 0)))
+
+
+def test_check_finds_a_missing_glyph_box(tmp_path):
+    """A PDF where WeasyPrint drew a .notdef box (no font has the character) fails the check."""
+    import os
+    import subprocess
+    import sys
+
+    from tujie.build import PROJECT
+
+    config = tmp_path / "fonts.conf"
+    config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
+    font = (PROJECT / "fonts" / "NotoSansSC-Regular.otf").as_uri()
+    html = (f'<style>@font-face {{ font-family: T; src: url("{font}") }} body {{ font-family: T }}</style>'
+            '<p>钱塘新区𠀀图解</p>')
+    target = tmp_path / "box.pdf"
+    script = ("import logging, sys; logging.basicConfig(); from weasyprint import HTML; "
+              "HTML(string=sys.argv[1]).write_pdf(sys.argv[2])")
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script, html, str(target)], env=env, capture_output=True, text=True)
+    assert ".notdef" in done.stderr  # WeasyPrint itself says it drew a box
+    findings = check_paths([target])
+    assert any(f.rule == "缺字" and not f.ok for f in findings)
+
+
+def test_check_sees_no_missing_glyph_in_the_real_booklet(default_build):
+    findings = [f for f in default_build.findings if f.rule == "缺字"]
+    assert findings and all(f.ok for f in findings)

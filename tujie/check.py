@@ -8,6 +8,8 @@ edition by its PDF/A identification.
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +48,7 @@ def _kind(pdf: pikepdf.Pdf) -> str:
 
 
 def _content_objects(pdf: pikepdf.Pdf):
-    """(page number, object with a content stream and resources), forms included, each once."""
+    """(page number, object with a content stream, its resources), forms included, each once."""
     seen = set()
 
     def forms(resources, number):
@@ -54,12 +56,14 @@ def _content_objects(pdf: pikepdf.Pdf):
             if xobj.objgen in seen or xobj.get("/Subtype") != "/Form":
                 continue
             seen.add(xobj.objgen)
-            yield number, xobj
-            yield from forms(xobj.get("/Resources") or {}, number)
+            inner = xobj.get("/Resources") or pikepdf.Dictionary()
+            yield number, xobj, inner
+            yield from forms(inner, number)
 
     for number, page in enumerate(pdf.pages, 1):
-        yield number, page
-        yield from forms(page.obj.get("/Resources") or {}, number)
+        resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+        yield number, page, resources
+        yield from forms(resources, number)
 
 
 def _colour_spaces(resources) -> dict[str, str]:
@@ -79,9 +83,7 @@ def _colour_spaces(resources) -> dict[str, str]:
 def check_colour(pdf: pikepdf.Pdf) -> list[str]:
     """Problems with colour in a print file: any RGB operator, colour space or image."""
     problems = []
-    for number, obj in _content_objects(pdf):
-        resources = obj.get("/Resources") if isinstance(obj, pikepdf.Object) else obj.obj.get("/Resources")
-        resources = resources or pikepdf.Dictionary()
+    for number, obj, resources in _content_objects(pdf):
         spaces = _colour_spaces(resources)
         for name, xobj in (resources.get("/XObject") or {}).items():
             if xobj.get("/Subtype") == "/Image":
@@ -100,21 +102,81 @@ def check_colour(pdf: pikepdf.Pdf) -> list[str]:
     return sorted(set(problems))
 
 
+_CIDCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s+(\d+)")
+_CIDRANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s+(\d+)")
+
+
+class _FontGlyphs:
+    """How a composite font maps the 2-byte codes of shown strings to glyphs it really has.
+
+    With ``/Identity-H`` a code is the glyph id. When a character is missing,
+    WeasyPrint writes an encoding CMap instead that maps its code to CID 0, the
+    .notdef box; codes it does not list map to 0 as well.
+    """
+
+    def __init__(self, font: pikepdf.Dictionary):
+        self.table: dict[int, int] | None = None  # None: identity
+        encoding = font.get("/Encoding")
+        if isinstance(encoding, pikepdf.Stream):
+            data = encoding.read_bytes()
+            self.table = {}
+            for block in re.findall(rb"begincidrange(.*?)endcidrange", data, re.S):
+                for low, high, first in _CIDRANGE.findall(block):
+                    for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                        self.table[code] = int(first) + offset
+            for block in re.findall(rb"begincidchar(.*?)endcidchar", data, re.S):
+                for code, cid in _CIDCHAR.findall(block):
+                    self.table[int(code, 16)] = int(cid)
+        self.count = self._glyph_count(font)
+
+    @staticmethod
+    def _glyph_count(font) -> int | None:
+        descriptor = font.DescendantFonts[0].get("/FontDescriptor") or {}
+        program = next((descriptor[k] for k in ("/FontFile3", "/FontFile2", "/FontFile") if k in descriptor), None)
+        if program is None:
+            return None
+        data = program.read_bytes()
+        if program.get("/Subtype") == "/CIDFontType0C":
+            from fontTools.cffLib import CFFFontSet
+
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(data), None)
+            return len(cff[cff.fontNames[0]].charset)
+        from fontTools.ttLib import TTFont
+
+        return TTFont(io.BytesIO(data), lazy=True)["maxp"].numGlyphs  # reading the glyph order would parse CFF
+
+    def missing(self, data: bytes) -> bool:
+        for i in range(0, len(data) - 1, 2):
+            code = data[i] << 8 | data[i + 1]
+            cid = code if self.table is None else self.table.get(code, 0)
+            if cid == 0 or (self.count is not None and cid >= self.count):
+                return True
+        return False
+
+
 def check_notdef(pdf: pikepdf.Pdf) -> list[str]:
-    """Glyph 0 (.notdef, drawn as a box) shown anywhere with an Identity-encoded font."""
-    problems = []
-    for number, obj in _content_objects(pdf):
+    """Characters drawn as .notdef boxes: a shown code whose glyph is 0 or past the font's end."""
+    problems, fonts_seen = [], {}
+    for number, obj, resources in _content_objects(pdf):
+        fonts = resources.get("/Font") or {}
+        glyphs = None
         for operands, operator in pikepdf.parse_content_stream(obj):
             op = str(operator)
-            strings = []
-            if op in ("Tj", "'", '"'):
-                strings = [operands[-1]]
-            elif op == "TJ":
-                strings = [item for item in operands[0] if isinstance(item, pikepdf.String)]
-            for s in strings:
-                data = bytes(s)
-                if any(data[i : i + 2] == b"\x00\x00" for i in range(0, len(data) - 1, 2)):
-                    problems.append(f"第 {number} 页画出了缺字方框（.notdef）")
+            if op == "Tf":
+                font = fonts.get(str(operands[0]))
+                if font is not None and font.get("/Subtype") == "/Type0":
+                    if font.objgen not in fonts_seen:  # read each font program once
+                        fonts_seen[font.objgen] = _FontGlyphs(font)
+                    glyphs = fonts_seen[font.objgen]
+                else:
+                    glyphs = None
+                continue
+            if glyphs is None or op not in ("Tj", "TJ", "'", '"'):
+                continue
+            strings = [item for item in operands[0] if isinstance(item, pikepdf.String)] if op == "TJ" else [operands[-1]]
+            if any(glyphs.missing(bytes(string)) for string in strings):
+                problems.append(f"第 {number} 页画出了缺字方框（.notdef）")
     return sorted(set(problems))
 
 
@@ -138,15 +200,11 @@ def check_fonts(pdf: pikepdf.Pdf) -> list[str]:
             continue
         else:
             descriptor = obj.get("/FontDescriptor") or {}
-            if not real_font_name_ok(name):
+            if not name.partition("+")[2].startswith(BUNDLED_FAMILY):
                 problems.append(f"字体 {name} 不是项目 fonts/ 里的字体")
         if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
             problems.append(f"字体 {name} 没有嵌入")
     return problems
-
-
-def real_font_name_ok(name: str) -> bool:
-    return name.partition("+")[2].startswith(BUNDLED_FAMILY)
 
 
 def check_boxes(pdf: pikepdf.Pdf, bleed_mm: float = 3) -> list[str]:
@@ -173,8 +231,8 @@ def check_images(pdf: pikepdf.Pdf) -> list[str]:
     """Raster images must have at least 300 dpi at their placed size."""
     has_images = any(
         xobj.get("/Subtype") == "/Image"
-        for _, obj in _content_objects(pdf)
-        for _, xobj in ((obj.get("/Resources") if isinstance(obj, pikepdf.Object) else obj.obj.get("/Resources")) or {}).get("/XObject", {}).items()
+        for _, _, resources in _content_objects(pdf)
+        for _, xobj in (resources.get("/XObject") or {}).items()
     )
     if not has_images:  # charts are vector: nothing to measure (and pdfplumber is slow)
         return []
