@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -116,16 +117,23 @@ def test_rebuild_in_another_process_without_system_fonts_is_byte_identical(defau
     config.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig></fontconfig>')
     env = {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(tmp_path)}
     out = tmp_path / "out"
+    rebuilt = out / default_build.out_dir.name
+    stale = rebuilt / "qiantang-2021-r0-print.pdf"  # an earlier revision's file left in the folder
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF- an older printing")
     subprocess.run([sys.executable, str(PROJECT / "render.py"), str(DEFAULT), "-o", str(out), "--impose"],
                    check=True, env=env, cwd=PROJECT, capture_output=True)
-    rebuilt = out / default_build.out_dir.name
+
     def published(folder):  # the files users get; dot files are the build's own records
-        return sorted(p.relative_to(folder) for p in folder.rglob("*")
-                      if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        return sorted(p.relative_to(folder) for p in folder.rglob("*") if p != stale
+                      and p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
     first, second = published(default_build.out_dir), published(rebuilt)
     assert first == second and len(first) > 20
     different = [str(p) for p in first if (default_build.out_dir / p).read_bytes() != (rebuilt / p).read_bytes()]
     assert different == []
-    sums = (rebuilt / "SHA256SUMS").read_text(encoding="utf-8")
-    assert "qiantang-2021-r1-print.pdf" in sums and "qiantang-2021-r1-screen.pdf" in sums
+    # SHA256SUMS lists exactly this build's files, with correct digests (what `sha256sum -c` checks)
+    rows = dict(reversed(line.split("  ", 1)) for line in (rebuilt / "SHA256SUMS").read_text(encoding="utf-8").splitlines())
+    assert sorted(rows) == sorted(str(p) for p in second if p.name != "SHA256SUMS")
+    assert all(hashlib.sha256((rebuilt / name).read_bytes()).hexdigest() == digest for name, digest in rows.items())
+    assert stale.name not in rows

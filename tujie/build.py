@@ -391,7 +391,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         if failed:
             raise ReportError("生成的文件没有通过检查：\n" + "\n".join(f"  {f}" for f in failed))
         _move_into_place(stage, out_dir, result, Finding)
-        _write_record(out_dir, key, result, notes)
+        _write_record(out_dir, key, result)
         prune_cache(paths.cache)
         lap("move", t)
         timings["total"] = time.perf_counter() - started
@@ -434,9 +434,8 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
         os.replace(path, target)
         return target
 
-    for path in sorted(stage.rglob("*")):
-        if path.is_file() and path.suffix not in (".pdf", ".jpg", ".png", ".svg"):
-            moved(path)
+    others = [moved(path) for path in sorted(stage.rglob("*"))
+              if path.is_file() and path.suffix not in (".pdf", ".jpg", ".png", ".svg")]
     result.charts = [moved(p) for p in result.charts]
     result.thumbnails = [moved(p) for p in result.thumbnails]
     result.files = {k: moved(p) for k, p in result.files.items()}
@@ -445,23 +444,24 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
                      f.rule, f.ok, f.message)
         for f in result.findings
     ]
-    write_checksums(out_dir)
+    write_checksums(out_dir, [*result.files.values(), *result.thumbnails, *result.charts, *others])
 
 
-def _write_record(out_dir: Path, key: str, result: BuildResult, notes: int) -> None:
-    record = {"key": key, "pages": result.pages, "notes": notes,
-              "files": {k: p.name for k, p in result.files.items()}}
+def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
+    record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()}}
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def write_checksums(out_dir: Path) -> Path:
-    """SHA256SUMS beside the editions (``sha256sum -c`` format): identifies a printing."""
+def write_checksums(out_dir: Path, files: list[Path]) -> Path:
+    """SHA256SUMS of this build's files (``sha256sum -c`` format): identifies a printing.
+
+    Only what this build wrote is listed, not files of earlier revisions that
+    are still in the folder.
+    """
     lines = []
-    for path in sorted(out_dir.rglob("*")):
-        relative = path.relative_to(out_dir)
-        if path.is_file() and path.name != "SHA256SUMS" and not any(p.startswith(".") for p in relative.parts):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            lines.append(f"{digest}  {relative.as_posix()}\n")
+    for path in sorted(files):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        lines.append(f"{digest}  {path.relative_to(out_dir).as_posix()}\n")
     target = out_dir / "SHA256SUMS"
     tmp = out_dir / ".SHA256SUMS.tmp"
     tmp.write_text("".join(lines), encoding="utf-8")
