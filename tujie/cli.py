@@ -177,9 +177,10 @@ def run_build(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not (argv and all(arg.endswith((".yaml", ".yml")) or arg.startswith("-") for arg in argv[:1])) \
-            or argv[0] in ("-h", "--help"):
-        # subcommands import heavier libraries; a plain build (the common case) skips them
+    first = argv[0] if argv else ""
+    is_build = first.endswith((".yaml", ".yml")) or (first.startswith("-") and first not in ("-h", "--help"))
+    if not is_build:
+        # subcommands (and the help listing them) import heavier libraries; a plain build skips them
         from . import commands  # noqa: F401  (registers the subcommands)
     try:
         with limits.terminate_as_interrupt():  # `kill` cleans up like Ctrl-C
