@@ -5,13 +5,15 @@ median wall time and the peak memory (largest process, the print worker
 included). Scenarios:
 
 1. cold      all editions, empty caches, new output folder;
-2. revision  one figure changed in the YAML, rebuild of all editions (warm caches);
+2. revision  one figure changed in the YAML, rebuild of all editions (warm caches,
+             a new process, as when a user runs `make` again);
 3. no-op     nothing changed;
 4. floor     WeasyPrint alone writing the pipeline's final screen HTML
              (charts already drawn), with the project's clreq patch installed
              as in the pipeline: the layout engine's own cost;
-5. naive     the same editions made the straightforward way: no caches,
-             no worker process, editions one after another;
+5. naive     the same editions made the straightforward way (bench/naive.py):
+             one WeasyPrint layout per edition, no caches, no second process,
+             editions one after another;
 6. batch     20 different copies of the report: one by one on one core
              (-j 1 --no-worker), one by one as a user would run them (-j 1,
              each build already uses a second process for the print edition),
@@ -54,13 +56,7 @@ FLOOR = textwrap.dedent("""
     html = open(sys.argv[1], encoding="utf-8").read()
     HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3])
 """)
-NAIVE = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from tujie.build import Paths, build_report
-    # fresh output and cache folder, editions one after another in this process
-    build_report(Path(sys.argv[1]), Paths(output=Path(sys.argv[2])), parallel=False, force=True)
-""")
+NAIVE = PROJECT / "bench" / "naive.py"
 
 
 def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float]:
@@ -124,7 +120,7 @@ def main() -> int:
 
         # 5. naive: no caches, editions one after another
         rows["naive"] = median_of(args.runs, lambda i: (work / f"naive{i}",),
-                                  lambda out: [PY, "-c", NAIVE, str(src), str(out)])
+                                  lambda out: [PY, str(NAIVE), str(src), str(out)])
 
         batch = None
         if not args.no_batch:

@@ -138,19 +138,40 @@ def test_long_image_and_thumbnails(default_build):
         assert thumb.format == "PNG" and thumb.width == 360
 
 
-def test_rgb_colour_in_print_stylesheet_fails_the_check(tmp_path):
+def test_rgb_operator_in_print_file_fails_the_check(default_build, tmp_path):
+    broken = tmp_path / "rgb-print.pdf"
+    with pikepdf.open(default_build.files["print"]) as pdf:
+        page = pdf.pages[2]
+        page.contents_add(pdf.make_stream(b"q 1 0 0 rg 100 100 20 20 re f Q"), prepend=False)
+        pdf.save(broken)
+    failed = [f for f in check_paths([broken]) if not f.ok]
+    assert failed and any("RGB" in f.message for f in failed), failed
+
+
+def test_print_colours_are_the_themes_cmyk_and_others_are_converted(tmp_path):
+    """One layout serves both editions: the print file swaps each sRGB colour as it is drawn.
+
+    A theme colour becomes its designed CMYK value; a colour a layout spells
+    itself (here pure red) gets a plain conversion, so no RGB reaches the file.
+    """
     import shutil
 
     from tujie.build import PROJECT
+    from tujie.theme import load_theme
 
     layouts = tmp_path / "layouts"
     shutil.copytree(PROJECT / "layouts", layouts)
     css = layouts / "booklet" / "style.css.j2"
-    css.write_text(css.read_text(encoding="utf-8") + "\n.theme-title span { color: #ff0000; }\n", encoding="utf-8")
-    with pytest.raises(ReportError) as info:
-        build_report(DEFAULT, Paths(output=tmp_path / "out", layouts=layouts), editions=("print",))
-    assert "RGB" in str(info.value)
-    assert not list((tmp_path / "out").rglob("*.pdf"))  # nothing half-made is left behind
+    css.write_text(css.read_text(encoding="utf-8") + "\n.opener-title { color: #ff0000; }\n", encoding="utf-8")
+    result = build_report(DEFAULT, Paths(output=tmp_path / "out", layouts=layouts), editions=("print", "screen"))
+    with pikepdf.open(result.files["print"]) as pdf:
+        cmyk = set(text_fill_colours(pdf))
+    accent = tuple(v / 100 for v in load_theme(layouts / "booklet").colors["accent"].cmyk)
+    assert accent in cmyk  # the big numbers: exactly the theme's CMYK
+    assert (0, 1, 1, 0) in cmyk  # the red titles, converted
+    with pdfplumber.open(result.files["screen"]) as pdf:
+        title_colours = {c["non_stroking_color"] for c in pdf.pages[2].chars if c["size"] > 20}
+    assert (1, 0, 0) in title_colours  # the screen file keeps the sRGB colour
 
 
 def test_missing_bleed_fails_the_check(default_build, tmp_path, capsys):

@@ -10,8 +10,9 @@ cache in ``output/.cache`` and a build record beside each report's files.
 * A build whose inputs (data, layouts, fonts, code, options) are unchanged is
   a no-op; heavy libraries are imported only after that check, so it costs a
   fraction of a second.
-* The print edition is laid out in a second process while this one makes the
-  screen PDF and the long image (two layouts, two cores).
+* The booklet is laid out once for all editions. A forked child writes the
+  print file from that layout while this process writes the screen PDF and
+  the long image.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ def _hash_files(digest, files) -> None:
     for path in sorted(files):
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
+
+
+def fonts_digest(font_dir: Path) -> bytes:
+    """A hash of the bundled fonts: what a glyph id in our PDFs stands for."""
+    digest = hashlib.sha256()
+    _hash_files(digest, list(font_dir.glob("*.otf")))
+    return digest.digest()
 
 
 def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], impose: bool, options: dict) -> str:
@@ -140,30 +148,61 @@ def paired_charts(blocks) -> set[int]:
     return halves
 
 
-def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_dir: Path | None = None) -> dict:
-    """(section, block) → (SVG text, size) for every chart; SVGs cached by their inputs."""
-    from .figures import chart_cache_key, chart_size, render_chart, setup_fonts
+@dataclass
+class ChartPlan:
+    """The charts of a report: those found in the cache, and those still to draw."""
+
+    sizes: dict  # (section, block) → ChartSize
+    cached: dict  # (section, block) → SVG text
+    missing: list  # [(section, block, cache path or None)]
+
+
+def plan_charts(report, theme, content_width_mm: float, cache_dir: Path | None = None) -> ChartPlan:
+    """Size every chart and read those whose SVG is cached (keyed by data, style, size and code)."""
+    from .figures import chart_cache_key, chart_size
     from .model import ChartBlock
 
     figures = report.figures()
-    drawn = {}
+    plan = ChartPlan({}, {}, [])
     for s, section in enumerate(report.sections):
         halves = paired_charts(section.blocks)
         for b, block in enumerate(section.blocks):
             if not isinstance(block, ChartBlock):
                 continue
-            size = chart_size(block, content_width_mm, half=b in halves)
+            size = plan.sizes[(s, b)] = chart_size(block, content_width_mm, half=b in halves)
             cached = cache_dir / "charts" / f"{chart_cache_key(block, figures, theme, size)}.svg" if cache_dir else None
             if cached and cached.is_file():
-                svg = cached.read_text(encoding="utf-8")
+                plan.cached[(s, b)] = cached.read_text(encoding="utf-8")
                 os.utime(cached)  # recently used: kept when the cache is pruned
             else:
-                setup_fonts(font_dir)
-                svg = render_chart(block, figures, theme, size)
-                if cached:
-                    _write_quietly(cached, svg.encode("utf-8"))
-            drawn[(s, b)] = (svg, size)
+                plan.missing.append((s, b, cached))
+    return plan
+
+
+def draw_missing_charts(report, theme, plan: ChartPlan, font_dir: Path) -> dict:
+    """Draw the charts the cache lacks with matplotlib; store them in the cache."""
+    from .figures import render_chart, setup_fonts
+
+    figures = report.figures()
+    drawn = {}
+    if plan.missing:
+        setup_fonts(font_dir)
+    for s, b, cached in plan.missing:
+        svg = drawn[(s, b)] = render_chart(report.sections[s].blocks[b], figures, theme, plan.sizes[(s, b)])
+        if cached:
+            _write_quietly(cached, svg.encode("utf-8"))
     return drawn
+
+
+def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_dir: Path | None = None) -> dict:
+    """(section, block) → (SVG text, size) for every chart, drawn here or taken from the cache."""
+    plan = plan_charts(report, theme, content_width_mm, cache_dir)
+    return with_sizes(plan, draw_missing_charts(report, theme, plan, font_dir))
+
+
+def with_sizes(plan: ChartPlan, drawn: dict) -> dict:
+    svgs = {**plan.cached, **drawn}
+    return {key: (svgs[key], size) for key, size in plan.sizes.items()}
 
 
 CACHE_LIMIT_BYTES = 400 * 1024 * 1024
@@ -205,35 +244,32 @@ def file_stem(source: Path, report) -> str:
 
 @dataclass
 class HtmlSpec:
-    """Everything needed to render the booklet's HTML, picklable for the print worker."""
+    """Everything needed to render the booklet's HTML (one HTML for every edition)."""
 
     report: object
     theme: object
     drawn: dict
     layout_dir: Path
     fonts: dict
-    cmyk_profile: Path
+    cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     full_width: float
 
-    def html(self, cmyk: bool, notes: int) -> str:
-        from .editions import svg_to_cmyk
+    def html(self, notes: int) -> str:
         from .layout import Chart, render_html, svg_data_uri
 
-        table = self.theme.rgb_to_cmyk()
         charts = {
-            key: Chart(svg_data_uri(svg_to_cmyk(svg, table) if cmyk else svg), size.width_mm, size.height_mm,
-                       half=size.width_mm < self.full_width)
+            key: Chart(svg_data_uri(svg), size.width_mm, size.height_mm, half=size.width_mm < self.full_width)
             for key, (svg, size) in self.drawn.items()
         }
-        return render_html(self.report, self.theme, charts, self.layout_dir, self.fonts, cmyk=cmyk,
-                           bleed_mm=self.report.page.bleed_mm if cmyk else 0, notes_pages=notes,
-                           color_profile=self.cmyk_profile.as_uri() if cmyk else None)
+        return render_html(self.report, self.theme, charts, self.layout_dir, self.fonts,
+                           bleed_mm=self.report.page.bleed_mm, notes_pages=notes,
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
 
 
 MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
 
 
-def paginate_padded(spec: HtmlSpec, cmyk: bool, roots: list[Path]):
+def paginate_padded(spec: HtmlSpec, roots: list[Path]):
     """Lay out once with three notes pages, then keep just enough to make a multiple of four.
 
     Notes pages sit between the last section and the back cover, carry no
@@ -242,31 +278,34 @@ def paginate_padded(spec: HtmlSpec, cmyk: bool, roots: list[Path]):
     """
     from .pdf import paginate
 
-    document = paginate(spec.html(cmyk, MAX_NOTES), PROJECT, roots)
+    document = paginate(spec.html(MAX_NOTES), PROJECT, roots)
     content = len(document.pages) - MAX_NOTES - 1  # pages before the notes
     notes = (-(content + 1)) % 4
     pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
     return document.copy(pages), notes
 
 
-def build_print_edition(spec: HtmlSpec, roots: list[Path], stage: Path, stem: str,
-                        impose: bool) -> dict[str, Path]:
-    """Lay out and write the CMYK print file (and the imposed file); runs in a worker process."""
-    from . import editions as ed
-    from .pdf import write
+def build_print_edition(document, cmyk_table: dict, page, stage: Path, stem: str, impose: bool):
+    """Write, finish and preflight the CMYK print file (and the imposed file).
 
-    document, _ = paginate_padded(spec, cmyk=True, roots=roots)
+    Runs in a forked child (tujie/forked.py) beside the screen edition, or
+    in-process with ``parallel=False``. Returns the files and their findings.
+    """
+    from . import editions as ed
+    from .check import check_paths
+    from .pdf import write_print
+
     raw = stage / f".{stem}-print-raw.pdf"
-    write(document, raw, variant="pdf/x-4")
+    write_print(document, raw, cmyk_table)
     printed = stage / f"{stem}-print.pdf"
-    ed.finish_print(raw, printed, spec.report.page.bleed_mm)
+    ed.finish_print(raw, printed, page.bleed_mm)
     raw.unlink()
     files = {"print": printed}
     if impose:
         imposed = stage / f"{stem}-imposed.pdf"
-        ed.impose(printed, imposed, spec.report.page.size, spec.report.page.bleed_mm)
+        ed.impose(printed, imposed, page.size, page.bleed_mm)
         files["imposed"] = imposed
-    return files
+    return files, check_paths(list(files.values()))
 
 
 # ---------------------------------------------------------------- the build
@@ -277,7 +316,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
                  allow_overflow: bool = False) -> BuildResult:
     """Build the requested editions of one report into ``paths.output / <report name>/``.
 
-    ``parallel`` lays out the print edition in a second process; ``force``
+    ``parallel`` writes the print edition in a forked child; ``force``
     rebuilds even when nothing changed; ``allow_overflow`` turns layout
     overflow errors into warnings (tujie/overflow.py).
     """
@@ -297,14 +336,9 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
 
 
 def _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
-    # heavy imports here, after the no-op check
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    from . import editions as ed
-    from .check import Finding, check_paths
+    from . import coverage, limits, overflow
+    from .forked import Forked
     from .load import load_report
-    from .pdf import harfbuzz_subset_available, write
     from .theme import load_theme
 
     timings: dict[str, float] = {}
@@ -314,12 +348,9 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         timings[name] = timings.get(name, 0) + now - since
         return now
 
-    if not harfbuzz_subset_available():
-        print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
     t = time.perf_counter()
     report = load_report(source)
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
-    from . import coverage, limits, overflow
     coverage.check_characters(report, source, paths.fonts)
     limits.check_content(report, source)
     layout_dir = paths.layouts / report.layout
@@ -330,17 +361,30 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     theme = load_theme(layout_dir)
     t = lap("load", t)
     content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
-    drawn = draw_charts(report, theme, content_width, paths.fonts, paths.cache)
-    t = lap("charts", t)
-    spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts), paths.cmyk_profile,
-                    round(content_width, 1))
+    plan = plan_charts(report, theme, content_width, paths.cache)
+    # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
+    # (matplotlib and WeasyPrint each take ~0.7 s just to import)
+    charts_job = Forked(draw_missing_charts, report, theme, plan, paths.fonts, what="图表") \
+        if plan.missing and parallel else None
+
+    # heavy imports here, after the no-op check
+    from . import editions as ed
+    from .check import Finding, check_paths
+    from .pdf import harfbuzz_subset_available, write_screen
+
+    if not harfbuzz_subset_available():
+        print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
+    drawn = with_sizes(plan, charts_job.result() if charts_job else
+                       draw_missing_charts(report, theme, plan, paths.fonts))
+    t = lap("charts (+ imports)", t)
+    spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts),
+                    paths.cmyk_profile if "print" in editions else None, round(content_width, 1))
     roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
 
     name, stem = source.stem, file_stem(source, report)
     out_dir.mkdir(parents=True, exist_ok=True)
     guard = limits.OutputGuard(out_dir)  # issue 5: one build per folder at a time; clears killed builds' stages
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    pool = None
     try:
         result = BuildResult(report, 0, out_dir)
         for (s, b), (svg, _) in drawn.items():
@@ -349,44 +393,43 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        print_job = None
-        if "print" in editions:
-            args = (spec, roots, stage, stem, impose)
-            if parallel:
-                # fork: the worker inherits loaded libraries and fonts instead of importing them again
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
-                print_job = pool.submit(build_print_edition, *args)
-            else:
-                print_job = args
-
-        document, notes = paginate_padded(spec, cmyk=False, roots=roots)
+        # one layout for every edition (tujie/pdf.py writes screen and print from it)
+        document, notes = paginate_padded(spec, roots)
         result.pages = len(document.pages)
         limits.check_pages(document, source)  # issue 5: page limit, then nothing may overflow its box or page
         overflow.check_layout(document, source, allow=allow_overflow)
-        # the final HTML of the screen edition, kept for inspection and the benchmark's floor
-        (stage / f"{name}.html").write_text(spec.html(False, notes), encoding="utf-8")
-        t = lap("layout (screen)", t)
+        # the final HTML, kept for inspection and the benchmark's floor
+        (stage / f"{name}.html").write_text(spec.html(notes), encoding="utf-8")
+        t = lap("layout", t)
+
+        print_job = None
+        if "print" in editions:
+            args = (document, theme.cmyk_table(), report.page, stage, stem, impose)
+            # fork: the child gets the laid-out document for free and writes the print file meanwhile
+            print_job = Forked(build_print_edition, *args) if parallel else args
 
         revised = _revision_datetime(report)
         if "screen" in editions or "image" in editions:
             screen = stage / f"{stem}-screen.pdf"
-            write(document, screen, variant="pdf/a-3a", attachments=[source], date=revised)
+            write_screen(document, screen, attachments=[source], date=revised)
             result.files["screen"] = screen
             t = lap("write (screen)", t)
         if "image" in editions:
             long_jpg = stage / f"{stem}-long.jpg"
-            result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem, cache_dir=paths.cache / "pages")
+            result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem, cache_dir=paths.cache / "pages",
+                                              cache_salt=fonts_digest(paths.fonts))
             result.files["image"] = long_jpg
             t = lap("image", t)
-        if print_job is not None:
-            files = print_job.result() if parallel else build_print_edition(*print_job)
-            result.files.update(files)
-            t = lap("print (waited)", t)
         if "screen" not in editions and "screen" in result.files:
             result.files.pop("screen").unlink()  # made only to draw the image edition
-
         result.findings = check_paths(list(result.files.values()))
         t = lap("check", t)
+        if print_job is not None:
+            files, findings = print_job.result() if parallel else build_print_edition(*print_job)
+            result.files.update(files)
+            result.findings += findings
+            t = lap("print (waited)", t)
+
         failed = [f for f in result.findings if not f.ok]
         if failed:
             raise ReportError("生成的文件没有通过检查：\n" + "\n".join(f"  {f}" for f in failed))
@@ -399,8 +442,6 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         return result
     finally:
         guard.release()  # issue 5: on failure this first stops the print worker, so nothing waits for it
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(stage, ignore_errors=True)
 
 

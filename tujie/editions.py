@@ -26,35 +26,12 @@ import pypdfium2
 from PIL import Image
 
 MM = 72 / 25.4  # PDF points per millimetre
+_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")  # a name token in a content stream
 SLUG_MM = 12  # room beyond the trim for bleed, a gap and the marks
 MARK_GAP_MM = 1  # marks start this far outside the bleed, never on the artwork
 MARK_LENGTH_MM = 5
 MARK_WIDTH_PT = 0.25
 REGISTRATION = "1 1 1 1 K"  # crop marks print on every separation
-
-# matplotlib and the layouts may still spell colours as #rrggbb in SVG
-_HEX = re.compile(r"#([0-9a-fA-F]{6})\b")
-
-
-def svg_to_cmyk(svg: str, table: dict[str, str]) -> str:
-    """Rewrite every #rrggbb colour of an SVG as device-cmyk().
-
-    Theme colours use their designed CMYK values (``table``); anything else
-    (matplotlib's black, white) gets a plain GCR-free conversion.
-    """
-
-    def convert(match: re.Match) -> str:
-        key = "#" + match.group(1).lower()
-        if key in table:
-            return table[key]
-        r, g, b = (int(match.group(1)[i : i + 2], 16) / 255 for i in (0, 2, 4))
-        k = 1 - max(r, g, b)
-        if k >= 1:
-            return "device-cmyk(0 0 0 1)"
-        c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
-        return f"device-cmyk({c:.3f} {m:.3f} {y:.3f} {k:.3f})"
-
-    return _HEX.sub(convert, svg)
 
 
 def _box(page: pikepdf.Page, name: str) -> list[float]:
@@ -182,71 +159,76 @@ def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> 
         return order
 
 
-def page_fingerprints(pdf_path: Path) -> list[str]:
+def page_fingerprints(pdf_path: Path, salt: bytes = b"") -> list[str]:
     """A hash per page of everything that decides how it looks, for the page image cache.
 
     The page's content stream and those of the forms it draws (charts, icons),
-    plus, for each font used, its name without the subset tag, its glyph
-    widths and its glyph→Unicode map: a glyph id means the same glyph as long
-    as those match. Pages whose hash is unchanged need not be rendered again.
-    Streams are hashed as stored (compressed), and each shared font once.
+    plus the name (without subset tag) of each font it uses. WeasyPrint
+    subsets fonts keeping glyph ids, so a glyph id names the same glyph of
+    the same bundled font however the subset grows; ``salt`` (a hash of the
+    bundled font files) covers a change of the fonts themselves. Pages whose
+    hash is unchanged need not be rendered again.
     """
     prints = []
-    font_digests: dict = {}
     with pikepdf.open(pdf_path) as pdf:
         for page in pdf.pages:
-            digest = hashlib.sha256()
+            digest = hashlib.sha256(salt)
             digest.update(repr([float(v) for v in page.obj.MediaBox]).encode())
-            _digest_content(digest, page.obj, set(), font_digests)
+            _digest_content(digest, page.obj, set())
             prints.append(digest.hexdigest()[:32])
     return prints
 
 
 def _font_digest(font) -> bytes:
-    digest = hashlib.sha256(str(font.get("/BaseFont", "")).partition("+")[2].encode())
-    for descendant in font.get("/DescendantFonts", []):
-        digest.update(repr(descendant.get("/W")).encode())
-    if "/ToUnicode" in font:
-        digest.update(font.ToUnicode.read_raw_bytes())
-    return digest.digest()
+    return str(font.get("/BaseFont", "")).partition("+")[2].encode()
 
 
-def _digest_content(digest, obj, seen: set, font_digests: dict) -> None:
+def _digest_content(digest, obj, seen: set) -> None:
+    """Hash a page or form: its stream, and the resources its stream names.
+
+    WeasyPrint gives every page one shared resource dictionary (all fonts,
+    forms and graphics states of the document), so only the entries this
+    stream actually uses may count, or one changed chart would change every
+    page's hash.
+    """
     contents = obj.get("/Contents")
     if contents is not None:
-        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
-            digest.update(stream.read_raw_bytes())
-    elif isinstance(obj, pikepdf.Stream):
-        digest.update(obj.read_raw_bytes())
+        streams = [s.read_bytes() for s in (contents if isinstance(contents, pikepdf.Array) else [contents])]
+    else:
+        streams = [obj.read_bytes()]
+    for data in streams:
+        digest.update(data)
+    used = {"/" + name.decode("latin-1") for data in streams for name in _NAME.findall(data)}
     resources = obj.get("/Resources") or {}
     for name, font in sorted((resources.get("/Font") or {}).items()):
-        if font.objgen not in font_digests:
-            font_digests[font.objgen] = _font_digest(font)
-        digest.update(name.encode() + font_digests[font.objgen])
+        if name in used:
+            digest.update(name.encode() + _font_digest(font))
     for key in ("/ExtGState", "/ColorSpace", "/Pattern", "/Shading"):
-        if key in resources:
-            digest.update(repr(resources[key]).encode()[:4096])
+        for name, value in sorted((resources.get(key) or {}).items()):
+            if name in used:
+                digest.update(name.encode() + repr(value).encode()[:4096])
     for name, xobj in sorted((resources.get("/XObject") or {}).items()):
-        if xobj.objgen in seen:
+        if name not in used or xobj.objgen in seen:
             continue
         seen.add(xobj.objgen)
         digest.update(name.encode())
         if xobj.get("/Subtype") == "/Image":
             digest.update(xobj.read_raw_bytes())
         else:
-            _digest_content(digest, xobj, seen, font_digests)
+            _digest_content(digest, xobj, seen)
 
 
 def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
                width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24,
-               cache_dir: Path | None = None) -> list[Path]:
+               cache_dir: Path | None = None, cache_salt: bytes = b"") -> list[Path]:
     """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page.
 
     With ``cache_dir``, page renderings and thumbnails are kept by
-    :func:`page_fingerprints`, and only pages that changed are rendered again.
+    :func:`page_fingerprints` (salted with ``cache_salt``), and only pages
+    that changed are rendered again.
     """
     count = len(pypdfium2.PdfDocument(str(screen_pdf)))
-    prints = page_fingerprints(screen_pdf) if cache_dir else [None] * count
+    prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * count
     pages_dir.mkdir(parents=True, exist_ok=True)
     images: list[Image.Image] = []
     thumbs: list[Path] = []
@@ -266,7 +248,8 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
                 page = doc[i]
                 image = page.render(scale=width_px / page.get_width()).to_pil().convert("RGB")
                 images.append(image)
-                thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS)
+                thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS,
+                                     reducing_gap=2.0)
                 thumb.save(thumb_path)
                 if full:
                     _cache_image(image, full)

@@ -77,16 +77,18 @@ def environment(layout_dir: Path) -> jinja2.Environment:
 
 
 def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
-                font_files: dict[int, str], *, cmyk: bool = False, bleed_mm: float = 0,
+                font_files: dict[int, str], *, bleed_mm: float = 0,
                 notes_pages: int = 0, color_profile: str | None = None) -> str:
     """Return the booklet's HTML; charts are keyed by (section index, block index).
 
-    ``cmyk`` picks device-cmyk() colours (print) over sRGB (screen); ``bleed_mm``
-    is 0 for screen files; ``notes_pages`` blank designed pages pad the booklet
-    to a multiple of four before the back cover.
+    One HTML serves every edition: colours are the theme's sRGB values (the
+    print file maps them to CMYK while writing), ``bleed_mm`` is the print
+    bleed (the screen file is cut at the trim), ``color_profile`` the CMYK
+    ICC profile for the print file's output intent; ``notes_pages`` blank
+    designed pages pad the booklet to a multiple of four before the back cover.
     """
     env = environment(layout_dir)
-    palette = Palette(theme, cmyk=cmyk)
+    palette = Palette(theme)
     env.globals.update(c=palette, series=palette.series)
     css = env.get_template("style.css.j2").render(
         report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,

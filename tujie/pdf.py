@@ -1,5 +1,11 @@
 """Stage 4: set the booklet's HTML in WeasyPrint and write PDF files.
 
+The booklet is laid out once; both PDF editions are written from that one
+layout. ``write_screen`` cuts the pages at the trim and writes PDF/A-3a in
+sRGB; ``write_print`` keeps the bleed and writes PDF/X-4, sending every
+colour through the theme's CMYK table as it is drawn. Laying out is ~85 % of
+WeasyPrint's time, so one layout instead of one per edition halves the work.
+
 Three guards sit around WeasyPrint here:
 
 * a URL fetcher that only serves ``data:`` URLs and files inside the project
@@ -13,6 +19,7 @@ Three guards sit around WeasyPrint here:
 
 from __future__ import annotations
 
+import copy
 import ctypes.util
 import logging
 from datetime import datetime
@@ -22,11 +29,13 @@ from urllib.parse import unquote, urlparse
 
 from weasyprint import HTML, Attachment
 from weasyprint.document import Document
+from weasyprint.pdf.stream import Stream
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from . import typeset
 from .errors import ReportError
+from .theme import naive_cmyk
 
 
 class ProjectFetcher(URLFetcher):
@@ -116,3 +125,66 @@ def write(document: Document, target: Path, *, variant: str | None = None,
     if watcher.missing:
         chars = "、".join(sorted(set(watcher.missing)))
         raise ReportError(f"字体里没有这些字符，排出来会是方框：{chars}。请改用常用字，或在 fonts/ 里补充字库")
+
+
+def write_screen(document: Document, target: Path, *, attachments: list[Path] = (),
+                 date: datetime | None = None) -> None:
+    """The screen edition: PDF/A-3a, tagged, sRGB, pages cut at the trim."""
+    pages = []
+    for page in document.pages:
+        trimmed = copy.copy(page)  # the layout's pages stay as they are for the print file
+        trimmed.bleed = dict.fromkeys(page.bleed, 0)
+        pages.append(trimmed)
+    screen = document.copy(pages)
+    # the CMYK profile is the print file's business: not embedded, not the output intent
+    screen.color_profiles = {k: v for k, v in document.color_profiles.items() if k != "device-cmyk"}
+    screen.output_intent = "srgb"
+    write(screen, target, variant="pdf/a-3a", attachments=attachments, date=date)
+
+
+def write_print(document: Document, target: Path, cmyk_table: dict[str, tuple[float, ...]]) -> None:
+    """The print edition: PDF/X-4 with the bleed, every colour in CMYK.
+
+    ``cmyk_table`` maps the theme's hex RGB colours to their designed CMYK;
+    any other colour (matplotlib's black and white) gets a plain conversion.
+    """
+    printed = document.copy()
+    printed.output_intent = "device-cmyk"  # also makes transparency groups DeviceCMYK
+    with _colours_in_cmyk(cmyk_table):
+        write(printed, target, variant="pdf/x-4")
+
+
+@contextmanager
+def _colours_in_cmyk(table: dict[str, tuple[float, ...]]):
+    """While drawing, turn each sRGB colour WeasyPrint sets into device-cmyk.
+
+    Every fill and stroke colour (text, backgrounds, borders, SVG charts and
+    icons) passes through ``Stream.set_color``; swapping it for the length of
+    one write keeps the layout itself colour-blind. Alpha is kept.
+    """
+    from tinycss2.color5 import parse_color
+
+    original = Stream.set_color
+    converted = {}
+
+    def to_cmyk(color):
+        key = (color.space, *color)
+        if key not in converted:
+            r, g, b = color.to("srgb").coordinates
+            hex_rgb = "#" + "".join(f"{round(v * 255):02x}" for v in (r, g, b))
+            c, m, y, k = table.get(hex_rgb) or naive_cmyk(r, g, b)
+            cmyk = parse_color(f"device-cmyk({c:g} {m:g} {y:g} {k:g})")
+            cmyk.alpha = color.alpha
+            converted[key] = cmyk
+        return converted[key]
+
+    def set_color(stream, color, stroke=False):
+        if color.space in ("srgb", "hsl", "hwb"):
+            color = to_cmyk(color)
+        original(stream, color, stroke)
+
+    Stream.set_color = set_color
+    try:
+        yield
+    finally:
+        Stream.set_color = original

@@ -24,11 +24,6 @@ class Colour(BaseModel):
     def __str__(self) -> str:
         return self.rgb
 
-    @property
-    def css_cmyk(self) -> str:
-        c, m, y, k = (v / 100 for v in self.cmyk)
-        return f"device-cmyk({c:g} {m:g} {y:g} {k:g})"
-
 
 class Theme(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -40,30 +35,38 @@ class Theme(BaseModel):
     def color(self, name: str) -> str:
         return self.colors[name].rgb
 
-    def rgb_to_cmyk(self) -> dict[str, str]:
-        """Every theme colour's hex RGB (lower case) → its CSS device-cmyk()."""
-        table = {c.rgb.lower(): c.css_cmyk for c in list(self.colors.values()) + list(self.series)}
-        return table
+    def cmyk_table(self) -> dict[str, tuple[float, float, float, float]]:
+        """Every theme colour's hex RGB (lower case) → its designed CMYK, as fractions."""
+        return {c.rgb.lower(): tuple(v / 100 for v in c.cmyk) for c in list(self.colors.values()) + list(self.series)}
+
+
+def naive_cmyk(r: float, g: float, b: float) -> tuple[float, float, float, float]:
+    """Plain GCR-free CMYK for a colour the theme does not name (matplotlib's black, white).
+
+    Neutral colours come out K-only, so small grey text never needs register.
+    """
+    k = 1 - max(r, g, b)
+    if k >= 1:
+        return (0.0, 0.0, 0.0, 1.0)
+    c, m, y = ((1 - v - k) / (1 - k) for v in (r, g, b))
+    return (round(c, 3), round(m, 3), round(y, 3), round(k, 3))
 
 
 class Palette:
-    """The theme's colours as CSS strings: sRGB for screens, device-cmyk() for print.
+    """The theme's colours as CSS strings for the templates (``c.brand``, ``series[0]``).
 
-    Templates use ``c.brand`` or ``series[0]`` and never spell a colour, so the
-    same layout yields a pure-CMYK print file and an RGB screen file.
+    Templates never spell a colour, so every colour on a page is a theme
+    colour; the print file swaps each one for its designed CMYK value while
+    writing (tujie/pdf.py), from the same single layout as the screen file.
     """
 
-    def __init__(self, theme: Theme, cmyk: bool):
+    def __init__(self, theme: Theme):
         self._theme = theme
-        self._cmyk = cmyk
-        self.series = [self._css(c) for c in theme.series]
-
-    def _css(self, colour: Colour) -> str:
-        return colour.css_cmyk if self._cmyk else colour.rgb
+        self.series = [c.rgb for c in theme.series]
 
     def __getattr__(self, name: str) -> str:
         try:
-            return self._css(self._theme.colors[name])
+            return self._theme.colors[name].rgb
         except KeyError:
             raise AttributeError(f"theme has no colour {name!r}") from None
 
