@@ -366,7 +366,7 @@ def interrupt(*args, **kwargs):
 
 
 def test_ctrl_c_during_layout_leaves_the_last_good_output(untouched, tiny, capsys, monkeypatch):
-    monkeypatch.setattr("tujie.build.paginate_padded", interrupt)
+    monkeypatch.setattr("tujie.parts.lay_out", interrupt)
     code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)
     assert code == 130 and "已中断" in err
 

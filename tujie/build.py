@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class BuildResult:
     findings: list = field(default_factory=list)
     unchanged: bool = False  # nothing to do: inputs identical to the last build
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
+    parts: dict[str, int] = field(default_factory=dict)  # part of the booklet → its page count
+    laid_out: int = 0  # parts laid out by this build (the others came from the cache)
 
     @property
     def pdf(self) -> Path:
@@ -254,7 +257,8 @@ class HtmlSpec:
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     full_width: float
 
-    def html(self, notes: int) -> str:
+    def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1) -> str:
+        """The whole booklet (``part`` None) or one part of it (tujie/parts.py)."""
         from .layout import Chart, render_html, svg_data_uri
 
         charts = {
@@ -263,19 +267,23 @@ class HtmlSpec:
         }
         return render_html(self.report, self.theme, charts, self.layout_dir, self.fonts,
                            bleed_mm=self.report.page.bleed_mm, notes_pages=notes,
-                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None,
+                           part=part, start_page=start, page_of=page_of)
 
+    def part_html(self, name: str, start: int, page_of: dict | None) -> str:
+        from .parts import END, MAX_NOTES
 
-MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
+        return self.html(MAX_NOTES if name == END else 0, page_of, part=name, start=start)
 
 
 def paginate_padded(spec: HtmlSpec, roots: list[Path]):
-    """Lay out once with three notes pages, then keep just enough to make a multiple of four.
+    """Lay out the whole booklet in one go (no parts, no cache), padded to a multiple of four.
 
-    Notes pages sit between the last section and the back cover, carry no
-    bookmark or link and are one page each, so dropping some never moves the
-    pages before them: one layout instead of a second pass once the count is known.
+    The straightforward way, used by the benchmark's naive pipeline and by
+    the test that parts joined together equal the booklet laid out whole.
+    Laid out once with three notes pages, then just enough are kept.
     """
+    from .parts import MAX_NOTES
     from .pdf import paginate
 
     document = paginate(spec.html(MAX_NOTES), PROJECT, roots)
@@ -285,18 +293,30 @@ def paginate_padded(spec: HtmlSpec, roots: list[Path]):
     return document.copy(pages), notes
 
 
-def build_print_edition(document, cmyk_table: dict, page, stage: Path, stem: str, impose: bool):
-    """Write, finish and preflight the CMYK print file (and the imposed file).
+def toolchain_salt(paths: Paths, theme) -> bytes:
+    """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile."""
+    digest = hashlib.sha256()
+    _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
+    _hash_files(digest, [PROJECT / "requirements.txt"])
+    digest.update(fonts_digest(paths.fonts))
+    digest.update(json.dumps(theme.cmyk_table(), sort_keys=True).encode())
+    if paths.cmyk_profile.is_file():
+        digest.update(paths.cmyk_profile.read_bytes())
+    return digest.digest()
+
+
+def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Path, stem: str, impose: bool):
+    """Join, finish and preflight the CMYK print file (and the imposed file).
 
     Runs in a forked child (tujie/forked.py) beside the screen edition, or
     in-process with ``parallel=False``. Returns the files and their findings.
     """
     from . import editions as ed
     from .check import check_paths
-    from .pdf import write_print
+    from .merge import merge_parts
 
     raw = stage / f".{stem}-print-raw.pdf"
-    write_print(document, raw, cmyk_table)
+    merge_parts(part_files, raw, font_dir)
     printed = stage / f"{stem}-print.pdf"
     ed.finish_print(raw, printed, page.bleed_mm)
     raw.unlink()
@@ -306,6 +326,54 @@ def build_print_edition(document, cmyk_table: dict, page, stage: Path, stem: str
         ed.impose(printed, imposed, page.size, page.bleed_mm)
         files["imposed"] = imposed
     return files, check_paths(list(files.values()))
+
+
+class PartRunner:
+    """Turns [(part name, HTML, start page)] into parts: from the cache, or laid out now.
+
+    With ``parallel``, two or more parts to lay out go to a pool of forked
+    processes (one per core); a single part is laid out in this process.
+    """
+
+    def __init__(self, salt: bytes, cache_dir: Path, roots: list[Path], cmyk_table: dict | None,
+                 source: Path, allow_overflow: bool, parallel: bool):
+        self.salt, self.cache_dir, self.roots = salt, cache_dir, roots
+        self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
+        self.parallel = parallel
+        self.pool = None
+        self.laid_out = 0  # parts laid out (not from the cache), for the timings
+
+    def __call__(self, items: list[tuple[str, str, int]]) -> list:
+        from . import parts
+
+        found, jobs = {}, []
+        for name, html, start in items:
+            key = parts.part_key(html, self.salt)
+            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None)
+            if hit:
+                found[name] = hit
+            else:
+                jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
+                                          self.cmyk_table, self.source, self.allow_overflow))
+        if len(jobs) > 1 and self.parallel:
+            found.update((p.name, p) for p in self._pool().map(parts.lay_out, jobs))
+        else:
+            found.update((job.name, parts.lay_out(job)) for job in jobs)
+        self.laid_out += len(jobs)
+        return [found[name] for name, _, _ in items]
+
+    def _pool(self):
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        if self.pool is None:
+            # fork: workers inherit WeasyPrint, loaded and patched, instead of importing it again
+            self.pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("fork"))
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- the build
@@ -370,7 +438,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     # heavy imports here, after the no-op check
     from . import editions as ed
     from .check import Finding, check_paths
-    from .pdf import harfbuzz_subset_available, write_screen
+    from .pdf import harfbuzz_subset_available
 
     if not harfbuzz_subset_available():
         print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
@@ -393,27 +461,40 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        # one layout for every edition (tujie/pdf.py writes screen and print from it)
-        document, notes = paginate_padded(spec, roots)
-        result.pages = len(document.pages)
-        limits.check_pages(document, source)  # issue 5: page limit, then nothing may overflow its box or page
-        overflow.check_layout(document, source, allow=allow_overflow)
-        # the final HTML, kept for inspection and the benchmark's floor
-        (stage / f"{name}.html").write_text(spec.html(notes), encoding="utf-8")
+        # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
+        from .merge import merge_parts
+        from .parts import lay_out_parts, section_names
+
+        runner = PartRunner(toolchain_salt(paths, theme), paths.cache / "parts", roots,
+                            theme.cmyk_table() if "print" in editions else None, source, allow_overflow, parallel)
+        try:
+            names = ["front", *section_names(report), "end"]
+            laid = lay_out_parts(spec.part_html, names, _read_record(out_dir).get("parts", {}), runner)
+        finally:
+            runner.close()
+        for warning in (w for p in laid for w in p.warnings):
+            print(warning, file=sys.stderr)
+        result.pages = sum(p.pages for p in laid)
+        result.parts = {p.name: p.pages for p in laid}
+        limits.check_page_count(result.pages, source)
+        # the whole booklet's final HTML, kept for inspection and the benchmark's floor
+        page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
+        (stage / f"{name}.html").write_text(spec.html(laid[-1].notes, page_of), encoding="utf-8")
+        result.laid_out = runner.laid_out
         t = lap("layout", t)
 
         print_job = None
         if "print" in editions:
-            args = (document, theme.cmyk_table(), report.page, stage, stem, impose)
-            # fork: the child gets the laid-out document for free and writes the print file meanwhile
+            args = ([p.pdf(runner.cache_dir, "print") for p in laid], paths.fonts, report.page, stage, stem, impose)
             print_job = Forked(build_print_edition, *args) if parallel else args
 
         revised = _revision_datetime(report)
         if "screen" in editions or "image" in editions:
             screen = stage / f"{stem}-screen.pdf"
-            write_screen(document, screen, attachments=[source], date=revised)
+            merge_parts([p.pdf(runner.cache_dir, "screen") for p in laid], screen, paths.fonts,
+                        attachments=[source], date=revised)
             result.files["screen"] = screen
-            t = lap("write (screen)", t)
+            t = lap("join (screen)", t)
         if "image" in editions:
             long_jpg = stage / f"{stem}-long.jpg"
             result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem, cache_dir=paths.cache / "pages",
@@ -489,7 +570,8 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
 
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
-    record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()}}
+    record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()},
+              "parts": result.parts}  # the next build's guess of where each part starts
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 

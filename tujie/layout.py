@@ -5,6 +5,14 @@ sequence), one partial per block type in ``blocks/``, ``style.css.j2`` (CSS
 paged media, rendered with the theme and page size) and ``theme.yaml``.
 Templates receive the validated :class:`Report`, the theme and the chart SVGs;
 they contain no report content of their own.
+
+The same template renders the whole booklet or one *part* of it (``front``:
+cover and contents; ``section-N``; ``end``: data index, notes pages, back
+cover), which tujie/parts.py lays out and caches separately. A part knows
+the page it starts on, and the page numbers it cites are written in
+(``page_of``) rather than looked up with ``target-counter()``, since the
+pages they point to are in other parts. Links to other parts use the
+``tujie-dest:`` scheme, which tujie/merge.py turns into named destinations.
 """
 
 from __future__ import annotations
@@ -15,11 +23,13 @@ from pathlib import Path
 
 import jinja2
 from lucide.jinja import lucide
+from markupsafe import Markup
 
 from .model import Report
 from .theme import Palette, Theme
 
 CHINESE_NUMERALS = "〇一二三四五六七八九十"
+PART_LINK = "tujie-dest:"  # a link from one part to an anchor in another
 
 
 def chinese_numeral(n: int) -> str:
@@ -78,7 +88,8 @@ def environment(layout_dir: Path) -> jinja2.Environment:
 
 def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
                 font_files: dict[int, str], *, bleed_mm: float = 0,
-                notes_pages: int = 0, color_profile: str | None = None) -> str:
+                notes_pages: int = 0, color_profile: str | None = None,
+                part: str | None = None, start_page: int = 1, page_of: dict[str, int] | None = None) -> str:
     """Return the booklet's HTML; charts are keyed by (section index, block index).
 
     One HTML serves every edition: colours are the theme's sRGB values (the
@@ -86,13 +97,24 @@ def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Char
     bleed (the screen file is cut at the trim), ``color_profile`` the CMYK
     ICC profile for the print file's output intent; ``notes_pages`` blank
     designed pages pad the booklet to a multiple of four before the back cover.
+    ``part`` (None: the whole booklet), ``start_page`` and ``page_of``
+    (anchor → page number) are explained in the module docstring.
     """
     env = environment(layout_dir)
     palette = Palette(theme)
-    env.globals.update(c=palette, series=palette.series)
+    env.globals.update(
+        c=palette, series=palette.series,
+        shows=lambda name: part is None or part == name,
+        href=lambda anchor: (PART_LINK if part else "#") + anchor,
+        page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
+    )
     css = env.get_template("style.css.j2").render(
         report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
         color_profile=color_profile)
+    if part:
+        # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
+        side = "right" if start_page % 2 else "left"
+        css += f"\n@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
     return env.get_template("booklet.html.j2").render(
         report=report, theme=theme, charts=charts, css=css, figures=report.figures(), notes_pages=notes_pages,
         index_columns=index_columns(report),

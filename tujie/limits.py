@@ -97,7 +97,10 @@ def _located(source: Path, path: tuple, message: str) -> ReportError:
 
 def check_pages(document, source: Path) -> None:
     """Refuse a layout longer than MAX_PAGES."""
-    pages = len(document.pages)
+    check_page_count(len(document.pages), source)
+
+
+def check_page_count(pages: int, source: Path) -> None:
     if pages > MAX_PAGES:
         raise ReportError(f"排出来有 {pages} 页，超过了 {MAX_PAGES} 页的上限；通常是某个列表或某段文字太长"
                           f"（比如误粘贴了整篇文章），请检查最近改动的内容", file=str(source))

@@ -21,7 +21,6 @@ sub-pixel rounding of justification and font metrics.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,16 +290,14 @@ HINTS = {
 ESCAPE_HATCH = "确认可以接受时，加上 --allow-overflow 仍然生成（不建议交付印刷）"
 
 
-def check_layout(document, source: Path, allow: bool = False) -> list[Overflow]:
-    """Raise ReportErrors naming every overflow, or (``allow``) print them as warnings and go on."""
+def check_layout(document, source: Path, allow: bool = False) -> list[str]:
+    """Raise ReportErrors naming every overflow, or (``allow``) return them as warnings to print."""
     found = find_overflows(document)
     if not found:
-        return found
+        return []
     located = [(item, _locate(item, source)) for item in found]
     if allow:
-        for _, error in located:
-            print(f"警告（已按 --allow-overflow 放行）：{error}", file=sys.stderr)
-        return found
+        return [f"警告（已按 --allow-overflow 放行）：{error}" for _, error in located]
     errors = [ReportError(f"排版超出：{e.message}。{HINTS[item.kind]}；{ESCAPE_HATCH}",
                           file=e.file, line=e.line, field=e.field) for item, e in located]
     raise ReportErrors(errors[:20], more=max(0, len(errors) - 20))

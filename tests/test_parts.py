@@ -1,0 +1,166 @@
+"""The booklet laid out in parts and joined (tujie/parts.py, tujie/merge.py).
+
+The joined file must be the booklet a whole layout gives, with working
+links, bookmarks, tags and one font subset per font; a revision must lay out
+only the parts whose content changed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2
+
+from conftest import DEFAULT, squash
+from tujie.build import PROJECT, Paths, build_report
+from tujie.model import ChartBlock
+from tujie.pdf import paginate, write_screen
+
+
+def chars_by_page(pdf_path: Path) -> list[list[tuple]]:
+    with pdfplumber.open(pdf_path) as pdf:
+        return [[(c["text"], round(c["x0"], 2), round(c["top"], 2), c["fontname"].partition("+")[2], round(c["size"], 2))
+                 for c in page.chars] for page in pdf.pages]
+
+
+def test_parts_joined_equal_the_booklet_laid_out_whole(default_build, tmp_path):
+    """Every character on every page sits where a single layout of the whole booklet puts it."""
+    html = default_build.out_dir / f"{DEFAULT.stem}.html"  # the whole booklet's final HTML
+    roots = [PROJECT, DEFAULT.parent, Path("/usr/share/color/icc/ghostscript")]
+    whole = tmp_path / "whole.pdf"
+    write_screen(paginate(html.read_text(encoding="utf-8"), PROJECT, roots), whole)
+    joined, single = chars_by_page(default_build.files["screen"]), chars_by_page(whole)
+    assert len(joined) == len(single) == default_build.pages
+    for number, (a, b) in enumerate(zip(joined, single), 1):
+        assert a == b, f"page {number} differs"
+    assert sum(map(len, joined)) > 5000
+
+
+def footers(pdf_path: Path) -> dict[int, str]:
+    """Page position → the page number printed in its footer (pages without a footer left out)."""
+    found = {}
+    with pdfplumber.open(pdf_path) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            bottom = [c for c in page.chars if c["top"] > page.height - 20 * 72 / 25.4 and c["size"] < 9]
+            text = "".join(c["text"] for c in sorted(bottom, key=lambda c: c["x0"]))
+            # "3　section title" on left-hand pages, "section title　4" on right-hand ones
+            folio = re.search(r"\d+$", text) if number % 2 else re.match(r"\d+", text)
+            if folio:
+                found[number] = folio.group()
+    return found
+
+
+def test_every_footer_shows_the_pages_position(default_build):
+    numbered = footers(default_build.pdf)
+    assert len(numbered) >= default_build.pages - 3  # all but cover, contents and back cover
+    assert all(str(position) == shown for position, shown in numbered.items()), numbered
+
+
+def test_contents_links_and_bookmarks_land_on_the_right_pages(default_build):
+    with pikepdf.open(default_build.pdf) as pdf:
+        pages = {page.obj.objgen: i + 1 for i, page in enumerate(pdf.pages)}
+        dests = pikepdf.NameTree(pdf.Root.Names.Dests)
+        doc = pypdfium2.PdfDocument(str(default_build.pdf))
+        texts = [squash(doc[i].get_textpage().get_text_range()) for i in range(len(doc))]
+        doc.close()
+        links = [a for a in pdf.pages[1].obj.Annots if a.Subtype == "/Link"]
+        assert links and not any("/A" in a for a in links)  # no tujie-dest: URI left over
+        targets = {str(a.Dest) for a in links}
+        for section in default_build.report.sections:
+            assert section.id in targets
+            page = pages[dests[section.id][0].objgen]
+            assert squash(section.title) in texts[page - 1]
+        with pdf.open_outline() as outline:
+            for item in outline.root:
+                page = pages[item.destination[0].objgen]
+                assert squash(item.title) in texts[page - 1] or item.title == "封面", item.title
+
+
+def test_tag_tree_covers_every_page_once(default_build):
+    with pikepdf.open(default_build.files["screen"]) as pdf:
+        root = pdf.Root.StructTreeRoot
+        nums = root.ParentTree.Nums
+        keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+        assert keys == sorted(set(keys)) and int(root.ParentTreeNextKey) == keys[-1] + 1
+        page_keys = [int(page.obj.StructParents) for page in pdf.pages]
+        annot_keys = [int(a.StructParent) for page in pdf.pages for a in page.obj.get("/Annots", [])]
+        assert sorted(page_keys + annot_keys) == keys  # each page and link has exactly one entry
+        objgens = {page.obj.objgen for page in pdf.pages}
+        document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
+        assert str(document.S) == "/Document" and len(document.K) >= default_build.pages
+
+        def walk(element, depth=0):
+            if isinstance(element, pikepdf.Dictionary) and element.get("/Type") == "/StructElem":
+                if "/Pg" in element:
+                    assert element.Pg.objgen in objgens  # no element points at a copy of a page
+                for kid in element.get("/K", []) if isinstance(element.get("/K"), pikepdf.Array) else []:
+                    walk(kid, depth + 1)
+
+        for kid in document.K:
+            walk(kid)
+
+
+def test_one_font_subset_per_font(default_build):
+    for edition in ("screen", "print"):
+        with pikepdf.open(default_build.files[edition]) as pdf:
+            programs = {}
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0":
+                    name = str(obj.BaseFont).partition("+")[2]
+                    program = obj.DescendantFonts[0].FontDescriptor.FontFile3
+                    programs.setdefault(name, set()).add(program.objgen)
+            assert programs and all(len(v) == 1 for v in programs.values()), programs
+    assert default_build.files["screen"].stat().st_size < 600 * 1024
+
+
+def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path):
+    source = tmp_path / DEFAULT.name
+    text = DEFAULT.read_text(encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
+    paths = Paths(output=tmp_path / "out")
+    first = build_report(source, paths)
+    assert first.laid_out == len(first.parts) == len(first.report.sections) + 2
+
+    source.write_text(text.replace("gdp_2019: {value: 1100,", "gdp_2019: {value: 1234,"), encoding="utf-8")
+    second = build_report(source, paths)
+    # the sections that show the figure (in a sentence or a chart), and the data index that lists every figure
+    showing = [s for s in first.report.sections if "gdp_2019" in dict(s.figures())
+               or any(isinstance(b, ChartBlock) and "gdp_2019" in b.figures for b in s.blocks)]
+    assert len(showing) == 2
+    assert second.laid_out == len(showing) + 1 and second.parts == first.parts
+    doc = pypdfium2.PdfDocument(str(second.pdf))
+    page3 = doc[2].get_textpage().get_text_range()
+    index = doc[second.pages - 3].get_textpage().get_text_range()
+    doc.close()
+    assert "1234" in page3 and "1234" in index
+
+
+def test_a_longer_section_moves_the_pages_after_it(tmp_path):
+    """A section that grows a page: later sections, contents and data index follow."""
+    source = tmp_path / DEFAULT.name
+    text = DEFAULT.read_text(encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
+    paths = Paths(output=tmp_path / "out")
+    first = build_report(source, paths, editions=("screen",))
+    # a theme with many more points in the first section
+    grown = re.sub(r"(\n(\s+)- text: 全省大湾区首个成立的新区；)", lambda m: m.group(1) + "".join(
+        f"\n{m.group(2)}- text: 补充说明第{n}条：为测试分页而加入的一句话，内容不少于二十个字。" for n in range(30)),
+        text, count=1)
+    assert grown != text
+    source.write_text(grown, encoding="utf-8")
+    second = build_report(source, paths, editions=("screen",))
+    assert second.parts["section-0"] > first.parts["section-0"]
+    numbered = footers(second.pdf)
+    assert len(numbered) >= second.pages - 3
+    assert all(str(position) == shown for position, shown in numbered.items()), numbered
+    doc = pypdfium2.PdfDocument(str(second.pdf))
+    texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    doc.close()
+    contents = squash(texts[1])
+    last = second.report.sections[-1]
+    page = next(i + 1 for i, t in enumerate(texts) if i > 1 and squash(last.title) in squash(t))
+    assert squash(last.title) + squash(last.kicker or "") + str(page) in contents

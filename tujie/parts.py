@@ -1,0 +1,193 @@
+"""Stage 4a: lay the booklet out part by part, and keep each part's PDFs.
+
+A revision usually touches one section and the data index (which repeats
+every figure). Laying out only the parts whose HTML changed and reusing the
+PDFs of the others makes a rebuild cost the changed parts, not the booklet.
+The parts are
+
+    front       cover and contents
+    section-N   one per section
+    end         data index, notes pages and back cover
+
+and every part starts on a new page in the booklet anyway. Each part is laid
+out as its own document that knows its first page number and side
+(tujie/layout.py), written as a screen PDF and a print PDF, and cached under
+a hash of its HTML and of the toolchain (code, fonts, WeasyPrint). The joined
+files are made by tujie/merge.py.
+
+Where a part starts depends on the page counts of the parts before it, known
+only after layout. The build starts from the counts of its last build (or
+one page a part) and lays out again any part whose start turned out wrong;
+the front (cover and contents) and the end need the page numbers of the
+sections, so they come after them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import ReportError
+
+FRONT, END = "front", "end"
+MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
+MAX_ROUNDS = 4  # a part whose start was guessed wrong is laid out again; this bounds the rounds
+
+
+def section_names(report) -> list[str]:
+    return [f"section-{i}" for i in range(len(report.sections))]
+
+
+@dataclass
+class Part:
+    """One laid-out part, as kept in the cache (``<key>.json`` beside its PDFs)."""
+
+    name: str
+    key: str
+    start: int  # page number of its first page in the booklet
+    pages: int
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor → page number in the booklet
+    notes: int = 0  # notes pages kept (end part)
+    warnings: list[str] = field(default_factory=list)  # overflows let through by --allow-overflow
+
+    def pdf(self, cache_dir: Path, edition: str) -> Path:
+        return cache_dir / f"{self.key}-{edition}.pdf"
+
+
+@dataclass
+class PartJob:
+    """Everything a worker process needs to lay out and write one part (picklable)."""
+
+    name: str
+    html: str
+    key: str
+    start: int
+    cache_dir: Path
+    base_dir: Path
+    roots: list[Path]
+    cmyk_table: dict | None  # None: no print file wanted
+    source: Path
+    allow_overflow: bool
+
+
+def part_key(html: str, salt: bytes) -> str:
+    return hashlib.sha256(salt + html.encode("utf-8")).hexdigest()[:40]
+
+
+def cached(key: str, cache_dir: Path, want_print: bool) -> Part | None:
+    meta = cache_dir / f"{key}.json"
+    try:
+        part = Part(**json.loads(meta.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    needed = [part.pdf(cache_dir, "screen")] + ([part.pdf(cache_dir, "print")] if want_print else [])
+    if not all(path.is_file() for path in needed):
+        return None
+    for path in [meta, *needed]:
+        os.utime(path)  # recently used: kept when the cache is pruned
+    return part
+
+
+def lay_out(job: PartJob) -> Part:
+    """Lay out one part and write its PDFs into the cache (runs in a worker process)."""
+    from . import limits, overflow
+    from .pdf import paginate, write_print, write_screen
+
+    document = paginate(job.html, job.base_dir, job.roots)
+    notes = 0
+    if job.name == END:
+        document, notes = _keep_needed_notes(document, job.start)
+    limits.check_pages(document, job.source)
+    warnings = overflow.check_layout(document, job.source, allow=job.allow_overflow)
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(document.pages, job.start):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, number)
+    part = Part(job.name, job.key, job.start, len(document.pages), anchors, notes, warnings)
+    job.cache_dir.mkdir(parents=True, exist_ok=True)
+    screen, printed = part.pdf(job.cache_dir, "screen"), part.pdf(job.cache_dir, "print")
+    with _written(screen) as tmp:
+        write_screen(document, tmp)
+    if job.cmyk_table is not None:
+        with _written(printed) as tmp:
+            write_print(document, tmp, job.cmyk_table)
+    if warnings:
+        return part  # let through this once; not cached, so the warning comes again next time
+    with _written(job.cache_dir / f"{job.key}.json") as tmp:  # last: the JSON says the PDFs are complete
+        tmp.write_text(json.dumps(asdict(part), ensure_ascii=False), encoding="utf-8")
+    return part
+
+
+@contextmanager
+def _written(path: Path):
+    """A temporary name to write ``path`` under; renamed into place on success, removed on failure."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _keep_needed_notes(document, start: int):
+    """The end part is laid out with three notes pages; keep the ones that pad the booklet to ×4.
+
+    Notes pages sit between the data index and the back cover, carry no
+    bookmark or link and are one page each, so dropping some moves nothing.
+    """
+    content = len(document.pages) - MAX_NOTES - 1  # data index pages
+    booklet = start - 1 + content + 1  # pages with the back cover but no notes
+    notes = (-booklet) % 4
+    pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
+    return document.copy(pages), notes
+
+
+def _starts(names: list[str], counts: dict[str, int]) -> dict[str, int]:
+    starts, page = {}, 1
+    for name in names:
+        starts[name] = page
+        page += counts[name]
+    return starts
+
+
+def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[str], guesses: dict[str, int],
+                  resolve: Callable[[list[tuple[str, str, int]]], list[Part]]) -> list[Part]:
+    """Lay out (or take from the cache) every part; return them in booklet order.
+
+    ``render(name, start, page_of)`` gives a part's HTML; ``resolve`` takes
+    [(name, html, start)] and returns their parts, from the cache or laid out
+    (in parallel where it can). ``guesses`` are page counts from the last build.
+    """
+    sections = [n for n in names if n not in (FRONT, END)]
+    counts = {FRONT: 2, END: 2, **guesses}
+    for _ in range(MAX_ROUNDS):
+        if all(n in counts for n in sections):
+            # lengths known from the last build: every section at once (in parallel where possible)
+            starts = _starts(names, counts)
+            laid = resolve([(n, render(n, starts[n], None), starts[n]) for n in sections])
+            counts.update({p.name: p.pages for p in laid})
+            if _starts(names, counts) != starts:
+                continue  # a section's length differs from last time: the ones after it move
+        else:
+            # a first build: one section after another, each starting where the last one ended
+            laid, start = [], 1 + counts[FRONT]
+            for n in sections:
+                laid += resolve([(n, render(n, start, None), start)])
+                start += laid[-1].pages
+            counts.update({p.name: p.pages for p in laid})
+        starts = _starts(names, counts)
+        page_of = {anchor: page for part in laid for anchor, page in part.anchors.items()}
+        page_of["data-index"] = starts[END]  # the data index opens the end part
+        front, end = resolve([(FRONT, render(FRONT, 1, page_of), 1), (END, render(END, starts[END], page_of), starts[END])])
+        if front.pages != counts[FRONT]:
+            counts[FRONT] = front.pages
+            continue
+        if end.anchors.get("data-index") != starts[END]:
+            raise ReportError("数据一览没有从新的一页开始（版式模板的问题）")
+        return [front, *laid, end]
+    raise ReportError("分段排版时各部分的页码多次变动，没有稳定下来，请联系维护人员")
