@@ -120,10 +120,18 @@ def untouched(good_output):
 
 @pytest.fixture
 def tiny(tmp_path) -> Path:
-    """A small valid report under the default report's name."""
+    """A small valid report under the default report's name.
+
+    Each test gets its own revision label, so its build has parts to lay out
+    (the cover and back cover show the label) instead of finding them all in
+    the part cache that builds into the shared good output folder leave.
+    """
+    import zlib
+
     path = tmp_path / "src" / NAME
     path.parent.mkdir()
-    path.write_text(tiny_report(), encoding="utf-8")
+    label = f"t{zlib.crc32(str(tmp_path).encode())}"
+    path.write_text(tiny_report().replace("label: t1,", f"label: {label},"), encoding="utf-8")
     return path
 
 

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .errors import ReportError
@@ -64,6 +65,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     parts: dict[str, int] = field(default_factory=dict)  # part of the booklet → its page count
     laid_out: int = 0  # parts laid out by this build (the others came from the cache)
+    page_of: dict[str, int] = field(default_factory=dict)  # anchor (section, figure) → page number
 
     @property
     def pdf(self) -> Path:
@@ -257,18 +259,21 @@ class HtmlSpec:
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     full_width: float
 
-    def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1) -> str:
-        """The whole booklet (``part`` None) or one part of it (tujie/parts.py)."""
-        from .layout import Chart, render_html, svg_data_uri
+    @cached_property
+    def _booklet(self):
+        from .layout import BookletHtml, Chart, svg_data_uri
 
         charts = {
             key: Chart(svg_data_uri(svg), size.width_mm, size.height_mm, half=size.width_mm < self.full_width)
             for key, (svg, size) in self.drawn.items()
         }
-        return render_html(self.report, self.theme, charts, self.layout_dir, self.fonts,
-                           bleed_mm=self.report.page.bleed_mm, notes_pages=notes,
-                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None,
-                           part=part, start_page=start, page_of=page_of)
+        return BookletHtml(self.report, self.theme, charts, self.layout_dir, self.fonts,
+                           bleed_mm=self.report.page.bleed_mm,
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
+
+    def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1) -> str:
+        """The whole booklet (``part`` None) or one part of it (tujie/parts.py)."""
+        return self._booklet.render(notes_pages=notes, part=part, start_page=start, page_of=page_of)
 
     def part_html(self, name: str, start: int, page_of: dict | None) -> str:
         from .parts import END, MAX_NOTES
@@ -343,11 +348,13 @@ class PartRunner:
         self.pool = None
         self.laid_out = 0  # parts laid out (not from the cache), for the timings
 
-    def __call__(self, items: list[tuple[str, str, int]]) -> list:
+    def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = ()) -> list:
+        """The parts for ``items``. ``guesses`` are laid out beside them when there is a spare
+        core, so that a later call may find them in the cache; their failures do not matter."""
         from . import parts
 
         found, jobs = {}, []
-        for name, html, start in items:
+        for name, html, start in [*items, *(guesses if self.parallel else ())]:
             key = parts.part_key(html, self.salt)
             hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None)
             if hit:
@@ -355,8 +362,16 @@ class PartRunner:
             else:
                 jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
                                           self.cmyk_table, self.source, self.allow_overflow))
+        wanted = {name for name, _, _ in items}
         if len(jobs) > 1 and self.parallel:
-            found.update((p.name, p) for p in self._pool().map(parts.lay_out, jobs))
+            futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
+            for job, future in futures:
+                # waits; the time limit or Ctrl-C, raised while waiting, is not the job's failure
+                error = future.exception()
+                if error is None:
+                    found[job.name] = future.result()
+                elif job.name in wanted:
+                    raise error
         else:
             found.update((job.name, parts.lay_out(job)) for job in jobs)
         self.laid_out += len(jobs)
@@ -404,7 +419,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
 
 
 def _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
-    from . import coverage, limits, overflow
+    from . import coverage, limits
     from .forked import Forked
     from .load import load_report
     from .theme import load_theme
@@ -469,7 +484,9 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
                             theme.cmyk_table() if "print" in editions else None, source, allow_overflow, parallel)
         try:
             names = ["front", *section_names(report), "end"]
-            laid = lay_out_parts(spec.part_html, names, _read_record(out_dir).get("parts", {}), runner)
+            last = _read_record(out_dir)
+            laid = lay_out_parts(spec.part_html, names, runner, last_counts=last.get("parts"),
+                                 last_page_of=last.get("page_of") if parallel else None)
         finally:
             runner.close()
         for warning in (w for p in laid for w in p.warnings):
@@ -478,7 +495,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         result.parts = {p.name: p.pages for p in laid}
         limits.check_page_count(result.pages, source)
         # the whole booklet's final HTML, kept for inspection and the benchmark's floor
-        page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
+        page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
         (stage / f"{name}.html").write_text(spec.html(laid[-1].notes, page_of), encoding="utf-8")
         result.laid_out = runner.laid_out
         t = lap("layout", t)
@@ -571,7 +588,7 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
     record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()},
-              "parts": result.parts}  # the next build's guess of where each part starts
+              "parts": result.parts, "page_of": result.page_of}  # the next build's guesses (tujie/parts.py)
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 

@@ -86,36 +86,41 @@ def environment(layout_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_html(report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
-                font_files: dict[int, str], *, bleed_mm: float = 0,
-                notes_pages: int = 0, color_profile: str | None = None,
-                part: str | None = None, start_page: int = 1, page_of: dict[str, int] | None = None) -> str:
-    """Return the booklet's HTML; charts are keyed by (section index, block index).
+class BookletHtml:
+    """The booklet's HTML, whole or one part at a time, from templates compiled once.
 
-    One HTML serves every edition: colours are the theme's sRGB values (the
-    print file maps them to CMYK while writing), ``bleed_mm`` is the print
-    bleed (the screen file is cut at the trim), ``color_profile`` the CMYK
-    ICC profile for the print file's output intent; ``notes_pages`` blank
-    designed pages pad the booklet to a multiple of four before the back cover.
-    ``part`` (None: the whole booklet), ``start_page`` and ``page_of``
-    (anchor → page number) are explained in the module docstring.
+    Charts are keyed by (section index, block index). One HTML serves every
+    edition: colours are the theme's sRGB values (the print file maps them to
+    CMYK while writing), ``bleed_mm`` is the print bleed (the screen file is
+    cut at the trim), ``color_profile`` the CMYK ICC profile for the print
+    file's output intent.
     """
-    env = environment(layout_dir)
-    palette = Palette(theme)
-    env.globals.update(
-        c=palette, series=palette.series,
-        shows=lambda name: part is None or part == name,
-        href=lambda anchor: (PART_LINK if part else "#") + anchor,
-        page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
-    )
-    css = env.get_template("style.css.j2").render(
-        report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
-        color_profile=color_profile)
-    if part:
-        # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
-        side = "right" if start_page % 2 else "left"
-        css += f"\n@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
-    return env.get_template("booklet.html.j2").render(
-        report=report, theme=theme, charts=charts, css=css, figures=report.figures(), notes_pages=notes_pages,
-        index_columns=index_columns(report),
-    )
+
+    def __init__(self, report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
+                 font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None):
+        env = environment(layout_dir)
+        palette = Palette(theme)
+        env.globals.update(c=palette, series=palette.series)
+        self.css = env.get_template("style.css.j2").render(
+            report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
+            color_profile=color_profile)
+        self.template = env.get_template("booklet.html.j2")
+        self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
+                            index_columns=index_columns(report))
+
+    def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,
+               page_of: dict[str, int] | None = None) -> str:
+        """``notes_pages`` blank designed pages pad the booklet to a multiple of four before the
+        back cover; ``part`` (None: the whole booklet), ``start_page`` and ``page_of`` (anchor →
+        page number) are explained in the module docstring."""
+        css = self.css
+        if part:
+            # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
+            side = "right" if start_page % 2 else "left"
+            css += f"\n@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
+        return self.template.render(
+            **self.context, css=css, notes_pages=notes_pages,
+            shows=lambda name: part is None or part == name,
+            href=lambda anchor: (PART_LINK if part else "#") + anchor,
+            page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
+        )

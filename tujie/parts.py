@@ -155,21 +155,39 @@ def _starts(names: list[str], counts: dict[str, int]) -> dict[str, int]:
     return starts
 
 
-def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[str], guesses: dict[str, int],
-                  resolve: Callable[[list[tuple[str, str, int]]], list[Part]]) -> list[Part]:
+def _guess_front_and_end(render, last_page_of: dict | None, starts: dict) -> list[tuple[str, str, int]]:
+    """Front and end parts with the last build's page numbers (none if they cannot all be given)."""
+    if not last_page_of:
+        return []
+    try:
+        return [(FRONT, render(FRONT, 1, last_page_of), 1), (END, render(END, starts[END], last_page_of), starts[END])]
+    except KeyError:  # an anchor the last build did not have: a figure or section was added
+        return []
+
+
+def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[str],
+                  resolve: Callable[..., list[Part]], *,
+                  last_counts: dict[str, int] | None = None, last_page_of: dict[str, int] | None = None) -> list[Part]:
     """Lay out (or take from the cache) every part; return them in booklet order.
 
-    ``render(name, start, page_of)`` gives a part's HTML; ``resolve`` takes
-    [(name, html, start)] and returns their parts, from the cache or laid out
-    (in parallel where it can). ``guesses`` are page counts from the last build.
+    ``render(name, start, page_of)`` gives a part's HTML; ``resolve(items,
+    guesses=[])`` takes [(name, html, start)] and returns their parts, from the
+    cache or laid out (in parallel where it can), laying out ``guesses`` too
+    when it has a spare core. ``last_counts`` (page count of each part) and
+    ``last_page_of`` (page of each anchor) come from the last build: with them
+    the sections are laid out all at once, and the front and end parts are
+    laid out beside them on the guess that no page number moved. When the
+    guess holds, as it does for a changed figure, the second step finds them
+    in the cache; otherwise they are laid out again with the right numbers.
     """
     sections = [n for n in names if n not in (FRONT, END)]
-    counts = {FRONT: 2, END: 2, **guesses}
+    counts = {FRONT: 2, END: 2, **(last_counts or {})}
     for _ in range(MAX_ROUNDS):
         if all(n in counts for n in sections):
             # lengths known from the last build: every section at once (in parallel where possible)
             starts = _starts(names, counts)
-            laid = resolve([(n, render(n, starts[n], None), starts[n]) for n in sections])
+            laid = resolve([(n, render(n, starts[n], None), starts[n]) for n in sections],
+                           _guess_front_and_end(render, last_page_of, starts))
             counts.update({p.name: p.pages for p in laid})
             if _starts(names, counts) != starts:
                 continue  # a section's length differs from last time: the ones after it move
