@@ -178,7 +178,17 @@ def table(rows: dict, batch, args) -> str:
                      f"{'达到' if one_core / many >= 1.6 else '未达到'} |")
         lines.append(f"| 批量 {args.copies} 份：逐份（每份已用两个进程）{one_by_one:.1f} 秒 ÷ 两核批量 {many:.1f} 秒 | "
                      f"{one_by_one / many:.2f}× | （参考） | — |")
+    lines += ["", NOTES]
     return "\n".join(lines) + "\n"
+
+
+NOTES = """说明：
+- 下限（floor）：WeasyPrint 单独把流水线最后生成的整本 HTML 排成 PDF（装上本项目的中文排版补丁，与流水线
+  用的排版引擎相同），不含图表、印刷版、长图和检查。
+- 修订：改 2019 年地区生产总值。这个数字出现在第一章的正文里、第二章的图表里和数据一览里，所以要重画一张图表、
+  重新排这三部分；其余各部分（封面目录和另外四章）直接用缓存里上次排好的 PDF。
+- 朴素流程（bench/naive.py）：每个版本各排一次整本 HTML，不用缓存，不用第二个进程，依次生成。
+- 这台机器是共享的虚拟机，同一命令两次运行相差可达 30%，请看中位数和各次数值。"""
 
 
 if __name__ == "__main__":

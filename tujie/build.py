@@ -1,4 +1,4 @@
-"""Run the whole pipeline for one report: load → figures → layout → PDF → editions → check.
+"""Run the whole pipeline for one report: load → figures → layout → parts → join → editions → check.
 
 This is the library entry point behind ``render.py``; it takes paths and
 returns what it wrote, keeping no state between calls except the content-keyed
@@ -10,9 +10,11 @@ cache in ``output/.cache`` and a build record beside each report's files.
 * A build whose inputs (data, layouts, fonts, code, options) are unchanged is
   a no-op; heavy libraries are imported only after that check, so it costs a
   fraction of a second.
-* The booklet is laid out once for all editions. A forked child writes the
-  print file from that layout while this process writes the screen PDF and
-  the long image.
+* The booklet is laid out in parts (tujie/parts.py), each written once as a
+  screen PDF and a print PDF and cached under a hash of its HTML; a revision
+  lays out only the parts whose HTML changed, on all cores. The parts are
+  joined per edition (tujie/merge.py); a forked child joins and finishes the
+  print file while this process joins the screen PDF and draws the long image.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Stage 5: turn typeset PDFs into the files each audience needs.
 
-* print: PDF/X-4 in CMYK from WeasyPrint, finished here with crop marks in a
+* print: PDF/X-4 in CMYK (tujie/pdf.py, tujie/merge.py), finished here with crop marks in a
   slug outside the bleed (MediaBox grows, TrimBox/BleedBox stay), a correct
   output intent, and optionally an imposed file of saddle-stitch spreads;
-* screen: PDF/A-3a in sRGB with the report data attached (done by WeasyPrint);
+* screen: PDF/A-3a in sRGB, the report data attached (made by tujie/pdf.py
+  and tujie/merge.py);
 * image: a long JPEG for WeChat (1080 px wide) and one PNG thumbnail a page,
   rendered from the screen PDF with pdfium.
 

@@ -1,12 +1,11 @@
 """Run one function in a forked child process and collect its result.
 
-The build forks twice. Before importing WeasyPrint, a child draws the charts
-the cache lacks (matplotlib and WeasyPrint each take ~0.7 s to import, so
-the two imports overlap). After laying out the booklet, a child inherits the
-laid-out document copy-on-write and writes the print file while the parent
-writes the screen file and the long image. A WeasyPrint document holds C
-pointers (Pango layouts) and cannot be pickled, which rules out an ordinary
-process pool for that.
+The build uses it twice. Before importing WeasyPrint, a child draws the
+charts the cache lacks (matplotlib and WeasyPrint each take ~0.7 s to
+import, so the two imports overlap). After layout, a child joins, finishes
+and checks the print file while the parent joins the screen file and draws
+the long image. Forking means the child starts with everything the parent
+has already imported and its arguments are never pickled.
 
 The child is a ``multiprocessing`` process, so ``limits.stop_workers`` finds
 and stops it when a build is interrupted.
