@@ -16,7 +16,8 @@ import pikepdf
 import pypdfium2
 
 from conftest import DEFAULT, squash
-from tujie.build import PROJECT, Paths, build_report
+from tujie.build import PROJECT, Paths, build_report, fonts_digest
+from tujie.editions import page_fingerprints
 from tujie.model import ChartBlock
 from tujie.pdf import paginate, write_screen
 
@@ -117,16 +118,25 @@ def test_one_font_subset_per_font(default_build):
     assert default_build.files["screen"].stat().st_size < 600 * 1024
 
 
-def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path):
+def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path, monkeypatch):
     source = tmp_path / DEFAULT.name
     text = DEFAULT.read_text(encoding="utf-8")
     source.write_text(text, encoding="utf-8")
     paths = Paths(output=tmp_path / "out")
     first = build_report(source, paths)
     assert first.laid_out == len(first.parts) == len(first.report.sections) + 2
+    before = tmp_path / "before-screen.pdf"
+    shutil.copyfile(first.files["screen"], before)
 
+    renders = []
+    render = pypdfium2.PdfPage.render
+    monkeypatch.setattr(pypdfium2.PdfPage, "render", lambda page, *a, **k: renders.append(1) or render(page, *a, **k))
     source.write_text(text.replace("gdp_2019: {value: 1100,", "gdp_2019: {value: 1234,"), encoding="utf-8")
     second = build_report(source, paths)
+    # the image edition drew again exactly the pages whose content changed
+    salt = fonts_digest(PROJECT / "fonts")
+    changed = [a != b for a, b in zip(page_fingerprints(before, salt), page_fingerprints(second.files["screen"], salt))]
+    assert 0 < sum(changed) == len(renders) < second.pages
     # the sections that show the figure (in a sentence or a chart), and the data index that lists every figure
     showing = [s for s in first.report.sections if "gdp_2019" in dict(s.figures())
                or any(isinstance(b, ChartBlock) and "gdp_2019" in b.figures for b in s.blocks)]

@@ -236,25 +236,28 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
     doc = None
     try:
         for i, key in enumerate(prints):
-            full = cache_dir / f"{key}-{width_px}.png" if key else None
+            # full-size pages are kept as near-lossless JPEG: they only ever go into the long JPEG,
+            # and decode four times faster than PNG; the thumbnails users get stay PNG
+            full = cache_dir / f"{key}-{width_px}.jpg" if key else None
             small = cache_dir / f"{key}-{thumb_px}.png" if key else None
             thumb_path = pages_dir / f"{stem}-p{i + 1:02d}.png"
             if full and full.is_file() and small.is_file():
-                images.append(Image.open(full).convert("RGB"))
+                images.append(Image.open(full))
                 shutil.copyfile(small, thumb_path)
                 for used in (full, small):
                     os.utime(used)  # recently used: kept when the cache is pruned
             else:
                 doc = doc or pypdfium2.PdfDocument(str(screen_pdf))
                 page = doc[i]
-                image = page.render(scale=width_px / page.get_width()).to_pil().convert("RGB")
+                image = page.render(scale=width_px / page.get_width()).to_pil()
+                image = image if image.mode == "RGB" else image.convert("RGB")
                 images.append(image)
                 thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS,
                                      reducing_gap=2.0)
                 thumb.save(thumb_path)
                 if full:
-                    _cache_image(image, full)
-                    _cache_image(thumb, small)
+                    _cache_file(full, lambda tmp: image.save(tmp, "JPEG", quality=95, subsampling=0))
+                    _cache_file(small, lambda tmp: shutil.copyfile(thumb_path, tmp))
             thumbs.append(thumb_path)
     finally:
         if doc is not None:
@@ -271,11 +274,12 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
     return thumbs
 
 
-def _cache_image(image: Image.Image, path: Path) -> None:
+def _cache_file(path: Path, write) -> None:
+    """Store a cache entry by ``write(temporary path)`` and a rename; a cache that cannot be written only costs time."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        image.save(tmp, "PNG", compress_level=1)
+        write(tmp)
         os.replace(tmp, path)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        tmp.unlink(missing_ok=True)
