@@ -124,7 +124,7 @@ def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path, monkeypatch):
     source.write_text(text, encoding="utf-8")
     paths = Paths(output=tmp_path / "out")
     first = build_report(source, paths)
-    assert first.laid_out == len(first.parts) == len(first.report.sections) + 2
+    assert first.laid_out == len(first.parts) == len(first.report.sections) + 3  # front, index, end
     before = tmp_path / "before-screen.pdf"
     shutil.copyfile(first.files["screen"], before)
 
@@ -137,7 +137,8 @@ def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path, monkeypatch):
     salt = fonts_digest(PROJECT / "fonts")
     changed = [a != b for a, b in zip(page_fingerprints(before, salt), page_fingerprints(second.files["screen"], salt))]
     assert 0 < sum(changed) == len(renders) < second.pages
-    # the sections that show the figure (in a sentence or a chart), and the data index that lists every figure
+    # the sections that show the figure (in a sentence or a chart), and the data index that lists every figure;
+    # cover, contents, notes pages and back cover come from the cache
     showing = [s for s in first.report.sections if "gdp_2019" in dict(s.figures())
                or any(isinstance(b, ChartBlock) and "gdp_2019" in b.figures for b in s.blocks)]
     assert len(showing) == 2

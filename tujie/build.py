@@ -278,9 +278,12 @@ class HtmlSpec:
         return self._booklet.render(notes_pages=notes, part=part, start_page=start, page_of=page_of)
 
     def part_html(self, name: str, start: int, page_of: dict | None) -> str:
-        from .parts import END, MAX_NOTES
+        from .parts import END, notes_pages
 
-        return self.html(MAX_NOTES if name == END else 0, page_of, part=name, start=start)
+        return self.html(notes_pages(start) if name == END else 0, page_of, part=name, start=start)
+
+
+MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
 
 
 def paginate_padded(spec: HtmlSpec, roots: list[Path]):
@@ -290,7 +293,6 @@ def paginate_padded(spec: HtmlSpec, roots: list[Path]):
     the test that parts joined together equal the booklet laid out whole.
     Laid out once with three notes pages, then just enough are kept.
     """
-    from .parts import MAX_NOTES
     from .pdf import paginate
 
     document = paginate(spec.html(MAX_NOTES), PROJECT, roots)
@@ -480,14 +482,13 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
 
         # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
         from .merge import merge_parts
-        from .parts import lay_out_parts, section_names
+        from .parts import END, lay_out_parts, notes_pages, part_names
 
         runner = PartRunner(toolchain_salt(paths, theme), paths.cache / "parts", roots,
                             theme.cmyk_table() if "print" in editions else None, source, allow_overflow, parallel)
         try:
-            names = ["front", *section_names(report), "end"]
             last = _read_record(out_dir)
-            laid = lay_out_parts(spec.part_html, names, runner, last_counts=last.get("parts"),
+            laid = lay_out_parts(spec.part_html, part_names(report), runner, last_counts=last.get("parts"),
                                  last_page_of=last.get("page_of") if parallel else None)
         finally:
             runner.close()
@@ -498,7 +499,8 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         limits.check_page_count(result.pages, source)
         # the whole booklet's final HTML, kept for inspection and the benchmark's floor
         page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
-        (stage / f"{name}.html").write_text(spec.html(laid[-1].notes, page_of), encoding="utf-8")
+        notes = notes_pages(next(p.start for p in laid if p.name == END))
+        (stage / f"{name}.html").write_text(spec.html(notes, page_of), encoding="utf-8")
         result.laid_out = runner.laid_out
         t = lap("layout", t)
 

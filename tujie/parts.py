@@ -7,7 +7,8 @@ The parts are
 
     front       cover and contents
     section-N   one per section
-    end         data index, notes pages and back cover
+    index       the data index
+    end         notes pages and back cover
 
 and every part starts on a new page in the booklet anyway. Each part is laid
 out as its own document that knows its first page number and side
@@ -16,10 +17,11 @@ a hash of its HTML and of the toolchain (code, fonts, WeasyPrint). The joined
 files are made by tujie/merge.py.
 
 Where a part starts depends on the page counts of the parts before it, known
-only after layout. The build starts from the counts of its last build (or
-one page a part) and lays out again any part whose start turned out wrong;
-the front (cover and contents) and the end need the page numbers of the
-sections, so they come after them.
+only after layout. The build starts from the counts of its last build (or,
+the first time, lays the sections out one after another) and lays out again
+any part whose start turned out wrong. The front and the index cite the
+sections' page numbers, so they come after them; the end pads the booklet to
+a multiple of four pages, so it comes last.
 """
 
 from __future__ import annotations
@@ -34,13 +36,18 @@ from typing import Callable
 
 from .errors import ReportError
 
-FRONT, END = "front", "end"
-MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
+FRONT, INDEX, END = "front", "index", "end"
 MAX_ROUNDS = 4  # a part whose start was guessed wrong is laid out again; this bounds the rounds
 
 
-def section_names(report) -> list[str]:
-    return [f"section-{i}" for i in range(len(report.sections))]
+def part_names(report) -> list[str]:
+    """The parts of a report's booklet, in order."""
+    return [FRONT, *(f"section-{i}" for i in range(len(report.sections))), INDEX, END]
+
+
+def notes_pages(end_start: int) -> int:
+    """Notes pages before the back cover that make the booklet a multiple of four pages long."""
+    return (-end_start) % 4  # the end part is the notes pages and the back cover
 
 
 @dataclass
@@ -52,7 +59,6 @@ class Part:
     start: int  # page number of its first page in the booklet
     pages: int
     anchors: dict[str, int] = field(default_factory=dict)  # anchor → page number in the booklet
-    notes: int = 0  # notes pages kept (end part)
     warnings: list[str] = field(default_factory=list)  # overflows let through by --allow-overflow
 
     def pdf(self, cache_dir: Path, edition: str) -> Path:
@@ -99,16 +105,13 @@ def lay_out(job: PartJob) -> Part:
     from .pdf import paginate, write_print, write_screen
 
     document = paginate(job.html, job.base_dir, job.roots)
-    notes = 0
-    if job.name == END:
-        document, notes = _keep_needed_notes(document, job.start)
     limits.check_pages(document, job.source)
     warnings = overflow.check_layout(document, job.source, allow=job.allow_overflow)
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, job.start):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
-    part = Part(job.name, job.key, job.start, len(document.pages), anchors, notes, warnings)
+    part = Part(job.name, job.key, job.start, len(document.pages), anchors, warnings)
     job.cache_dir.mkdir(parents=True, exist_ok=True)
     screen, printed = part.pdf(job.cache_dir, "screen"), part.pdf(job.cache_dir, "print")
     with _written(screen) as tmp:
@@ -134,19 +137,6 @@ def _written(path: Path):
         tmp.unlink(missing_ok=True)
 
 
-def _keep_needed_notes(document, start: int):
-    """The end part is laid out with three notes pages; keep the ones that pad the booklet to ×4.
-
-    Notes pages sit between the data index and the back cover, carry no
-    bookmark or link and are one page each, so dropping some moves nothing.
-    """
-    content = len(document.pages) - MAX_NOTES - 1  # data index pages
-    booklet = start - 1 + content + 1  # pages with the back cover but no notes
-    notes = (-booklet) % 4
-    pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
-    return document.copy(pages), notes
-
-
 def _starts(names: list[str], counts: dict[str, int]) -> dict[str, int]:
     starts, page = {}, 1
     for name in names:
@@ -155,12 +145,14 @@ def _starts(names: list[str], counts: dict[str, int]) -> dict[str, int]:
     return starts
 
 
-def _guess_front_and_end(render, last_page_of: dict | None, starts: dict) -> list[tuple[str, str, int]]:
-    """Front and end parts with the last build's page numbers (none if they cannot all be given)."""
+def _guesses(render, last_page_of: dict | None, starts: dict) -> list[tuple[str, str, int]]:
+    """Front, index and end with the last build's page numbers (none if they cannot all be given)."""
     if not last_page_of:
         return []
     try:
-        return [(FRONT, render(FRONT, 1, last_page_of), 1), (END, render(END, starts[END], last_page_of), starts[END])]
+        return [(FRONT, render(FRONT, 1, last_page_of), 1),
+                (INDEX, render(INDEX, starts[INDEX], last_page_of), starts[INDEX]),
+                (END, render(END, starts[END], None), starts[END])]
     except KeyError:  # an anchor the last build did not have: a figure or section was added
         return []
 
@@ -175,19 +167,19 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
     cache or laid out (in parallel where it can), laying out ``guesses`` too
     when it has a spare core. ``last_counts`` (page count of each part) and
     ``last_page_of`` (page of each anchor) come from the last build: with them
-    the sections are laid out all at once, and the front and end parts are
-    laid out beside them on the guess that no page number moved. When the
-    guess holds, as it does for a changed figure, the second step finds them
-    in the cache; otherwise they are laid out again with the right numbers.
+    the sections are laid out all at once, and the other parts beside them on
+    the guess that no page number moved. When the guess holds, as it does for
+    a changed figure, the later steps find those parts in the cache; otherwise
+    they are laid out again with the right numbers.
     """
-    sections = [n for n in names if n not in (FRONT, END)]
-    counts = {FRONT: 2, END: 2, **(last_counts or {})}
+    sections = [n for n in names if n not in (FRONT, INDEX, END)]
+    counts = {FRONT: 2, INDEX: 1, END: 1, **(last_counts or {})}
     for _ in range(MAX_ROUNDS):
         if all(n in counts for n in sections):
             # lengths known from the last build: every section at once (in parallel where possible)
             starts = _starts(names, counts)
             laid = resolve([(n, render(n, starts[n], None), starts[n]) for n in sections],
-                           _guess_front_and_end(render, last_page_of, starts))
+                           _guesses(render, last_page_of, starts))
             counts.update({p.name: p.pages for p in laid})
             if _starts(names, counts) != starts:
                 continue  # a section's length differs from last time: the ones after it move
@@ -200,12 +192,15 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
             counts.update({p.name: p.pages for p in laid})
         starts = _starts(names, counts)
         page_of = {anchor: page for part in laid for anchor, page in part.anchors.items()}
-        page_of["data-index"] = starts[END]  # the data index opens the end part
-        front, end = resolve([(FRONT, render(FRONT, 1, page_of), 1), (END, render(END, starts[END], page_of), starts[END])])
+        page_of["data-index"] = starts[INDEX]  # the data index is a part of its own
+        front, index = resolve([(FRONT, render(FRONT, 1, page_of), 1),
+                                (INDEX, render(INDEX, starts[INDEX], page_of), starts[INDEX])])
         if front.pages != counts[FRONT]:
             counts[FRONT] = front.pages
             continue
-        if end.anchors.get("data-index") != starts[END]:
+        if index.anchors.get("data-index") != starts[INDEX]:
             raise ReportError("数据一览没有从新的一页开始（版式模板的问题）")
-        return [front, *laid, end]
+        end_start = starts[INDEX] + index.pages
+        (end,) = resolve([(END, render(END, end_start, None), end_start)])
+        return [front, *laid, index, end]
     raise ReportError("分段排版时各部分的页码多次变动，没有稳定下来，请联系维护人员")
