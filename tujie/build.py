@@ -337,6 +337,24 @@ def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Pat
     return files, check_paths(list(files.values()))
 
 
+def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
+                    cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict) -> tuple[list, int]:
+    """Every part of the booklet, from the cache or laid out now, and how many were laid out.
+
+    ``last`` is the last build's record: its page counts and page numbers are
+    this build's first guesses (tujie/parts.py).
+    """
+    from .parts import lay_out_parts, part_names
+
+    runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel)
+    try:
+        laid = lay_out_parts(spec.part_html, part_names(spec.report), runner, last_counts=last.get("parts"),
+                             last_page_of=last.get("page_of") if parallel else None)
+    finally:
+        runner.close()
+    return laid, runner.laid_out
+
+
 class PartRunner:
     """Turns [(part name, HTML, start page)] into parts: from the cache, or laid out now.
 
@@ -482,16 +500,12 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
 
         # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
         from .merge import merge_parts
-        from .parts import END, lay_out_parts, notes_pages, part_names
+        from .parts import END, notes_pages
 
-        runner = PartRunner(toolchain_salt(paths, theme), paths.cache / "parts", roots,
-                            theme.cmyk_table() if "print" in editions else None, source, allow_overflow, parallel)
-        try:
-            last = _read_record(out_dir)
-            laid = lay_out_parts(spec.part_html, part_names(report), runner, last_counts=last.get("parts"),
-                                 last_page_of=last.get("page_of") if parallel else None)
-        finally:
-            runner.close()
+        parts_dir = paths.cache / "parts"
+        laid, result.laid_out = lay_out_booklet(spec, toolchain_salt(paths, theme), parts_dir, roots, source,
+                                                theme.cmyk_table() if "print" in editions else None,
+                                                allow_overflow, parallel, _read_record(out_dir))
         for warning in (w for p in laid for w in p.warnings):
             print(warning, file=sys.stderr)
         result.pages = sum(p.pages for p in laid)
@@ -501,18 +515,17 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
         notes = notes_pages(next(p.start for p in laid if p.name == END))
         (stage / f"{name}.html").write_text(spec.html(notes, page_of), encoding="utf-8")
-        result.laid_out = runner.laid_out
         t = lap("layout", t)
 
         print_job = None
         if "print" in editions:
-            args = ([p.pdf(runner.cache_dir, "print") for p in laid], paths.fonts, report.page, stage, stem, impose)
+            args = ([p.pdf(parts_dir, "print") for p in laid], paths.fonts, report.page, stage, stem, impose)
             print_job = Forked(build_print_edition, *args) if parallel else args
 
         revised = _revision_datetime(report)
         if "screen" in editions or "image" in editions:
             screen = stage / f"{stem}-screen.pdf"
-            merge_parts([p.pdf(runner.cache_dir, "screen") for p in laid], screen, paths.fonts,
+            merge_parts([p.pdf(parts_dir, "screen") for p in laid], screen, paths.fonts,
                         attachments=[source], date=revised)
             result.files["screen"] = screen
             t = lap("join (screen)", t)
