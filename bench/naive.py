@@ -18,12 +18,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tujie import editions  # noqa: E402
-from tujie.build import (PAGE_MARGIN_MM, HtmlSpec, Paths, draw_charts, file_stem, font_files,  # noqa: E402
-                         paginate_padded)
+from tujie.build import PAGE_MARGIN_MM, PROJECT, HtmlSpec, Paths, draw_charts, file_stem, font_files  # noqa: E402
 from tujie.check import check_paths  # noqa: E402
 from tujie.load import load_report  # noqa: E402
-from tujie.pdf import write_print, write_screen  # noqa: E402
+from tujie.parts import notes_pages  # noqa: E402
+from tujie.pdf import paginate, write_print, write_screen  # noqa: E402
 from tujie.theme import load_theme  # noqa: E402
+
+
+MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
+
+
+def paginate_padded(spec: HtmlSpec, roots: list[Path]):
+    """Lay out the whole booklet in one go, padded to a multiple of four pages.
+
+    Laid out once with three notes pages, then just enough of them are kept
+    (they sit before the back cover, so dropping some moves nothing).
+    """
+    document = paginate(spec.html(MAX_NOTES), PROJECT, roots)
+    content = len(document.pages) - MAX_NOTES - 1  # pages before the notes
+    notes = notes_pages(content + 1)
+    pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
+    return document.copy(pages), notes
 
 
 def naive_build(source: Path, out_dir: Path, paths: Paths = Paths()) -> list[Path]:

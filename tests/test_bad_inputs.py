@@ -16,7 +16,6 @@ fail at load time take milliseconds.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import signal
 import subprocess
@@ -28,7 +27,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
-from conftest import DEFAULT, SAMPLE, pdf_text, squash
+from conftest import DEFAULT, pdf_text, squash
 from tujie import limits
 from tujie.build import PROJECT, Paths, build_report
 from tujie.cli import main

@@ -12,7 +12,6 @@ from tujie.build import Paths, build_report
 from tujie.check import check_paths
 from tujie.cli import main
 from tujie.editions import saddle_stitch_order
-from tujie.errors import ReportError
 
 MM = 72 / 25.4
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import DEFAULT, pdf_text, squash
+from conftest import DEFAULT
 from tujie.build import PROJECT
 
 MM = 72 / 25.4

@@ -283,25 +283,6 @@ class HtmlSpec:
         return self.html(notes_pages(start) if name == END else 0, page_of, part=name, start=start)
 
 
-MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
-
-
-def paginate_padded(spec: HtmlSpec, roots: list[Path]):
-    """Lay out the whole booklet in one go (no parts, no cache), padded to a multiple of four.
-
-    The straightforward way, used by the benchmark's naive pipeline and by
-    the test that parts joined together equal the booklet laid out whole.
-    Laid out once with three notes pages, then just enough are kept.
-    """
-    from .pdf import paginate
-
-    document = paginate(spec.html(MAX_NOTES), PROJECT, roots)
-    content = len(document.pages) - MAX_NOTES - 1  # pages before the notes
-    notes = (-(content + 1)) % 4
-    pages = document.pages[:content] + document.pages[content:content + notes] + document.pages[-1:]
-    return document.copy(pages), notes
-
-
 def toolchain_salt(paths: Paths, theme) -> bytes:
     """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile."""
     digest = hashlib.sha256()
@@ -368,7 +349,7 @@ class PartRunner:
         self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
         self.parallel = parallel
         self.pool = None
-        self.laid_out = 0  # parts laid out (not from the cache), for the timings
+        self.laid_out = 0  # parts laid out (not taken from the cache), reported as BuildResult.laid_out
 
     def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = ()) -> list:
         """The parts for ``items``. ``guesses`` are laid out beside them when there is a spare

@@ -7,8 +7,8 @@ Templates receive the validated :class:`Report`, the theme and the chart SVGs;
 they contain no report content of their own.
 
 The same template renders the whole booklet or one *part* of it (``front``:
-cover and contents; ``section-N``; ``end``: data index, notes pages, back
-cover), which tujie/parts.py lays out and caches separately. A part knows
+cover and contents; ``section-N``; ``index``: the data index; ``end``: notes
+pages and back cover), which tujie/parts.py lays out and caches separately. A part knows
 the page it starts on, and the page numbers it cites are written in
 (``page_of``) rather than looked up with ``target-counter()``, since the
 pages they point to are in other parts. Links to other parts use the

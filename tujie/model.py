@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from typing import Annotated, Iterator, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 FIGURE_ID = r"^[a-z][a-z0-9_]*$"

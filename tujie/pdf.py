@@ -1,7 +1,7 @@
 """Stage 4: set the booklet's HTML in WeasyPrint and write PDF files.
 
-The booklet is laid out once; both PDF editions are written from that one
-layout. ``write_screen`` cuts the pages at the trim and writes PDF/A-3a in
+Each laid-out document (a part of the booklet, tujie/parts.py) gives both
+PDF editions. ``write_screen`` cuts the pages at the trim and writes PDF/A-3a in
 sRGB; ``write_print`` keeps the bleed and writes PDF/X-4, sending every
 colour through the theme's CMYK table as it is drawn. Laying out is ~85 % of
 WeasyPrint's time, so one layout instead of one per edition halves the work.
