@@ -94,15 +94,18 @@ def test_tag_tree_covers_every_page_once(default_build):
         document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
         assert str(document.S) == "/Document" and len(document.K) >= default_build.pages
 
-        def walk(element, depth=0):
+        pages_named = []  # the page of every element that names one
+
+        def walk(element):
             if isinstance(element, pikepdf.Dictionary) and element.get("/Type") == "/StructElem":
                 if "/Pg" in element:
-                    assert element.Pg.objgen in objgens  # no element points at a copy of a page
+                    pages_named.append(element.Pg.objgen)
                 for kid in element.get("/K", []) if isinstance(element.get("/K"), pikepdf.Array) else []:
-                    walk(kid, depth + 1)
+                    walk(kid)
 
         for kid in document.K:
             walk(kid)
+        assert set(pages_named) == objgens  # every page is tagged, and no element points at a copy of a page
 
 
 def test_one_font_subset_per_font(default_build):
