@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from .errors import ReportError, ReportErrors
+from .model import strings_in
 
 # characters the layout never draws as glyphs (line breaks and tabs become spaces)
 NOT_DRAWN = {"\n", "\r", "\t"}
@@ -50,7 +51,7 @@ def missing_characters(report, font_dir: Path) -> list[tuple[tuple, str]]:
     known = repertoire(font_dir)
     found: list[tuple[tuple, str]] = []
     seen: set[tuple[tuple, str]] = set()
-    for path, text in _strings(report.model_dump(), ()):
+    for path, text in strings_in(report):
         for char in text:
             if ord(char) not in known and char not in NOT_DRAWN and (path, char) not in seen:
                 seen.add((path, char))
@@ -92,18 +93,6 @@ def describe(char: str) -> str:
 def _is_emoji(char: str) -> bool:
     code = ord(char)
     return 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF
-
-
-def _strings(value, path: tuple):
-    """(path, text) of every string in dumped model data, in document order."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _strings(child, path + (key,))  # keys are field names and ASCII ids
-    elif isinstance(value, (list, tuple)):
-        for i, child in enumerate(value):
-            yield from _strings(child, path + (i,))
 
 
 def _parent_mark(path: tuple, marks: dict):

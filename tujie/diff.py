@@ -47,10 +47,7 @@ from pydantic import BaseModel
 from .build import Paths, build_report
 from .errors import ReportError
 from .load import load_report
-from .model import (
-    AreasBlock, ChartBlock, Figure, IndicatorsBlock, LeadBlock, PanelsBlock, PrinciplesBlock, Report, Section,
-    TargetsBlock, Text, ThemesBlock, fmt_number,
-)
+from .model import ChartBlock, Figure, Report, Section, Text, figures_in, fmt_number
 
 # ---------------------------------------------------------------------------
 # Changes and how they read
@@ -70,6 +67,9 @@ FIELD_NAMES = {
     "bar": "条形数字", "chart": "图表类型", "type": "版式类型", "graphic_word": "“图解”字样", "district": "地区",
     "year": "年份", "issuer": "发布单位", "subject": "主题", "keywords": "关键词", "data_note": "数据说明",
     "sample": "示例数据标记", "size": "开本", "bleed_mm": "出血（毫米）", "layout": "版式", "actions": "举措",
+    "when": "时间", "source": "出处", "caption": "图注", "credit": "来源", "columns": "表格列",
+    "rows": "表格行", "note": "注", "top": "显示前几名", "series": "系列", "change": "比较", "src": "图片文件",
+    "width": "宽度", "milestones": "节点", "key": "列名", "compute": "计算方法", "digits": "小数位数", "unit": "单位",
     "Revision.label": "修订号", "Revision.date": "修订日期", "Revision.note": "修订说明",
 }
 
@@ -211,20 +211,20 @@ class _Comparison:
 
     def _model(self, old: BaseModel, new: BaseModel, path: str, where: str) -> None:
         for name in type(new).model_fields:
-            if name == "figures" and isinstance(new, Text):
+            if _holds_figures(getattr(new, name)) or _holds_figures(getattr(old, name)):
+                # figures are compared by id, wherever they moved (figure_change)
+                for fid, _ in [*figures_in(getattr(new, name)), *figures_in(getattr(old, name))]:
+                    self._figure(fid)
                 continue
             self._field(old, new, name, f"{path}.{name}", where)
-        if isinstance(new, Text):
-            for fid in list(new.figures) + list(old.figures):
-                self._figure(fid)
 
     def _field(self, old: BaseModel, new: BaseModel, name: str, path: str, where: str) -> None:
         a, b = getattr(old, name), getattr(new, name)
-        label = FIELD_NAMES.get(f"{type(new).__name__}.{name}", FIELD_NAMES.get(name, name))
+        label = field_name(type(new), name)
         if isinstance(a, BaseModel) and type(a) is type(b):
             self._model(a, b, path, where)
         elif isinstance(a, list) and isinstance(b, list):
-            self._list(a, b, name, path, "" if name in SELF_NAMED else where)
+            self._list(a, b, name, path, "" if getattr(next(iter(b or a), None), "self_named", False) else where)
         elif isinstance(a, dict) and isinstance(b, dict):
             self._mapping(a, b, name, path, where + label)
         elif not _same(a, b):
@@ -272,9 +272,8 @@ class _Comparison:
             self._add(kind, REMOVED, path, where, shown, None, (needle, []))
         else:
             self._add(kind, ADDED, path, where, None, shown, ([], needle))
-        for text_item in texts_in(item):
-            for fid in text_item.figures:
-                self._figure(fid)
+        for fid, _ in figures_in(item):
+            self._figure(fid)
 
     def _figure(self, fid: str) -> None:
         if fid in self.reported:
@@ -368,35 +367,23 @@ def _pair_sections(olds: list[Section], news: list[Section]) -> list[tuple[Secti
     return pairs
 
 
-BLOCK_LABELS = {
-    ChartBlock: lambda b: f"图表“{b.title}”",
-    IndicatorsBlock: lambda b: f"指标“{b.title}”",
-    LeadBlock: lambda b: "导语",
-    ThemesBlock: lambda b: "",
-    PanelsBlock: lambda b: "",
-    PrinciplesBlock: lambda b: "",
-    TargetsBlock: lambda b: "",
-    AreasBlock: lambda b: "",
-}
+def _holds_figures(value) -> bool:
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, Figure) for v in value.values())
 
-# list entries whose label says enough without their container's
-SELF_NAMED = {"blocks", "themes", "panels", "groups", "principles", "targets", "areas"}
 
-ITEM_LABELS = {
-    "themes": lambda i, x: f"主题“{x.title}”",
-    "items": lambda i, x: f"第{i + 1}条",
-    "panels": lambda i, x: f"“{x.name}”面板",
-    "groups": lambda i, x: f"“{x.name}”指标组",
-    "principles": lambda i, x: f"原则“{x.keyword}”",
-    "targets": lambda i, x: f"目标第{i + 1}条",
-    "areas": lambda i, x: f"任务“{x.title}”",
-    "blocks": lambda i, x: BLOCK_LABELS.get(type(x), lambda b: f"第{i + 1}块")(x),
-}
+def field_name(model: type, name: str) -> str:
+    """A field's Chinese name: its own ``title`` (new block types say it there), else the shared table."""
+    info = model.model_fields.get(name)
+    if info is not None and info.title:
+        return info.title
+    return FIELD_NAMES.get(f"{model.__name__}.{name}", FIELD_NAMES.get(name, name))
 
 
 def _item_label(name: str, index: int, item) -> str:
-    if name in ITEM_LABELS:
-        return ITEM_LABELS[name](index, item)
+    """How a list entry is named: by its class (model.diff_label), else by position."""
+    label = item.diff_label(index) if hasattr(item, "diff_label") else None
+    if label is not None:
+        return label
     return f"{FIELD_NAMES.get(name, name)}第{index + 1}项"
 
 
@@ -415,18 +402,6 @@ def _summary(item) -> str:
     # a block without a title: name what it holds
     children = next((v for v in (getattr(item, n) for n in type(item).model_fields) if isinstance(v, list)), [])
     return "、".join(_summary(child) for child in children)[:60]
-
-
-def texts_in(obj) -> list[Text]:
-    """Every Text inside a model object (itself included), in document order."""
-    found = [obj] if isinstance(obj, Text) else []
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            value = getattr(obj, name)
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, BaseModel):
-                    found += texts_in(child)
-    return found
 
 
 # ---------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def _style(theme: Theme) -> dict:
 
 def chart_cache_key(block: ChartBlock, figures: dict[str, Figure], theme: Theme, size: ChartSize) -> str:
     """Everything a chart's SVG depends on, hashed: its data, style, size and this code."""
-    used = sorted(set(block.figures) | set(block.stretch) | set(block.stretch.values()))
+    used = sorted(set(block.refs()))
     payload = {
         "block": block.model_dump(mode="json"),
         "figures": {fid: figures[fid].model_dump(mode="json") for fid in used},

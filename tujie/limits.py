@@ -69,9 +69,9 @@ class Terminated(KeyboardInterrupt):
 
 def check_content(report, source: Path) -> None:
     """Refuse texts too long for a booklet before spending minutes laying them out."""
-    from .coverage import _strings  # the same walk over the report's texts
+    from .model import strings_in  # the same walk over the report's texts
 
-    strings = list(_strings(report.model_dump(), ()))
+    strings = list(strings_in(report))
     too_long = [(path, text) for path, text in strings if len(text) > MAX_TEXT_CHARS]
     total = sum(len(text) for _, text in strings)
     errors = [_located(source, path, f"这一条文字有 {len(text)} 个字，超过了 {MAX_TEXT_CHARS} 字的上限；"

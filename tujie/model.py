@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Iterator, Literal, Union
+import typing
+from typing import Annotated, ClassVar, Iterator, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -89,56 +90,111 @@ class Text(Strict):
     def plain(self) -> str:
         return "".join(f.display + f.unit if f else s for s, f in self.parts())
 
+    self_named: ClassVar[bool] = False  # "主题“…”第3条": a plain text is named by its container too
 
-class Theme(Strict):
+    def diff_label(self, index: int) -> str:
+        return f"第{index + 1}条"
+
+
+# ---------------------------------------------------------------- blocks
+#
+# A block type is a subclass of Block with a literal ``type``; defining the
+# class registers it (``BLOCK_TYPES``, the ``AnyBlock`` union). Its template is
+# ``blocks/<type>.html.j2`` in the layout, its look the layout's CSS. Nothing
+# else names block types: figures, texts and strings are found by walking the
+# models (:func:`walk`), and the diff asks each object for its own label.
+
+
+class Block(Strict):
+    """Base of every block type."""
+
+    type: str
+    # how the diff names a list entry of this class (``index`` counts from 0); None: by position
+    def diff_label(self, index: int) -> str | None:
+        title = getattr(self, "title", None)
+        return f"{self.noun}“{title}”" if title else (self.noun or None)
+
+    noun: ClassVar[str] = ""  # the block's name in Chinese, e.g. 图表
+    self_named: ClassVar[bool] = True  # its label says enough without its container's
+
+
+class Item(Strict):
+    """Base of list entries inside blocks (a theme, a panel, a milestone…)."""
+
+    noun: ClassVar[str] = ""
+    self_named: ClassVar[bool] = True
+
+    def diff_label(self, index: int) -> str:
+        name = getattr(self, "title", None) or getattr(self, "name", None)
+        return f"{self.noun}“{name}”" if name else f"{self.noun or ''}第{index + 1}项"
+
+
+class Theme(Item):
+    noun: ClassVar[str] = "主题"
     title: str
     icon: str = Field(default="circle-check", pattern=ICON)
     items: list[Text] = Field(min_length=1)
 
 
-class ThemesBlock(Strict):
+class ThemesBlock(Block):
     type: Literal["themes"]
+    noun: ClassVar[str] = ""
     themes: list[Theme] = Field(min_length=1)
 
 
-class Panel(Text):
+class Panel(Text, Item):
+    self_named: ClassVar[bool] = True
+    noun: ClassVar[str] = "面板"
     title: str
     name: str = Field(min_length=1, max_length=4)
     icon: str = Field(default="palette", pattern=ICON)
 
+    def diff_label(self, index: int) -> str:
+        return f"“{self.name}”面板"
 
-class PanelsBlock(Strict):
+
+class PanelsBlock(Block):
     type: Literal["panels"]
     panels: list[Panel] = Field(min_length=1, max_length=6)
 
 
-class LeadBlock(Text):
+class LeadBlock(Block, Text):
     type: Literal["lead"]
+    noun: ClassVar[str] = "导语"
 
 
-class IndicatorGroup(Text):
+class IndicatorGroup(Text, Item):
+    self_named: ClassVar[bool] = True
     name: str = Field(min_length=1, max_length=6)
     icon: str = Field(default="target", pattern=ICON)
     intent: str
 
+    def diff_label(self, index: int) -> str:
+        return f"“{self.name}”指标组"
 
-class IndicatorsBlock(Strict):
+
+class IndicatorsBlock(Block):
     type: Literal["indicators"]
+    noun: ClassVar[str] = "指标"
     title: str
     groups: list[IndicatorGroup] = Field(min_length=1)
 
 
-class Principle(Strict):
+class Principle(Item):
     keyword: str
     text: str
 
+    def diff_label(self, index: int) -> str:
+        return f"原则“{self.keyword}”"
 
-class PrinciplesBlock(Strict):
+
+class PrinciplesBlock(Block):
     type: Literal["principles"]
     principles: list[Principle] = Field(min_length=1, max_length=10)
 
 
-class Target(Text):
+class Target(Text, Item):
+    self_named: ClassVar[bool] = True
     bar: str | None = None  # id of the figure drawn as this target's bar
     stretch: str | None = None  # id of the stretch (力争) figure
 
@@ -149,70 +205,333 @@ class Target(Text):
                 raise ValueError(f"{ref} 不是本条 figures 里的编号")
         return self
 
+    def diff_label(self, index: int) -> str:
+        return f"目标第{index + 1}条"
 
-class TargetsBlock(Strict):
+
+class TargetsBlock(Block):
     type: Literal["targets"]
     targets: list[Target] = Field(min_length=1)
 
 
-class Area(Strict):
+class Area(Item):
+    noun: ClassVar[str] = "任务"
     title: str
     icon: str = Field(default="circle-check", pattern=ICON)
     actions: list[str] = Field(min_length=1)
 
 
-class AreasBlock(Strict):
+class AreasBlock(Block):
     type: Literal["areas"]
-    areas: list[Area] = Field(min_length=1, max_length=9)
+    areas: list[Area] = Field(min_length=1, max_length=12)
 
 
-ChartKind = Literal["bars", "path", "pairs", "progress", "targets"]
+class Change(Strict):
+    """A comparison printed beside a headline number, e.g. 同比 +8.3%."""
+
+    label: str = Field(min_length=1, max_length=8)  # 同比 / 比上年 / 较2020年
+    value: float = Field(ge=-1e6, le=1e6)  # signed: -2.1 is a fall
+    unit: str = "%"
+
+    @property
+    def display(self) -> str:
+        sign = "+" if self.value > 0 else "−" if self.value < 0 else "±"
+        return f"{sign}{fmt_number(abs(self.value))}{self.unit}"
 
 
-class ChartBlock(Strict):
+class Kpi(Figure):
+    """A headline number: a figure with an optional icon and comparison."""
+
+    icon: str | None = Field(default=None, pattern=ICON)
+    change: Change | None = None
+
+
+class KpisBlock(Block):
+    """A grid of headline numbers (the ids are figure ids, like a text's figures)."""
+
+    type: Literal["kpis"]
+    noun: ClassVar[str] = "数字卡片"
+    title: str | None = None
+    figures: dict[Annotated[str, Field(pattern=FIGURE_ID)], Kpi] = Field(min_length=1, max_length=24)
+
+
+class Milestone(Text, Item):
+    self_named: ClassVar[bool] = True
+    """One dated step: 2025年3月 / 一季度, what happened (may hold figures)."""
+
+    when: str = Field(min_length=1, max_length=12)
+    title: str | None = None
+
+    def diff_label(self, index: int) -> str:
+        return f"“{self.when}”节点"
+
+
+class TimelineBlock(Block):
+    type: Literal["timeline"]
+    noun: ClassVar[str] = "时间轴"
+    title: str | None = None
+    milestones: list[Milestone] = Field(min_length=1, max_length=20)
+
+
+class Column(Strict):
+    """A table column: a text or number field of the rows, or computed from two of them."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1)
+    unit: str = ""
+    compute: str | None = Field(default=None, pattern=r"^\s*[a-z][a-z0-9_]*\s*[/÷]\s*[a-z][a-z0-9_]*\s*$")
+    digits: int = Field(default=1, ge=0, le=4)  # decimals of a computed column
+
+    @property
+    def operands(self) -> tuple[str, str] | None:
+        if not self.compute:
+            return None
+        a, b = re.split(r"[/÷]", self.compute)
+        return a.strip(), b.strip()
+
+
+class TableBlock(Block):
+    """Rows of text and numbers; a computed column is a ratio of two others (完成率 = 完成 ÷ 目标)."""
+
+    type: Literal["table"]
+    noun: ClassVar[str] = "表格"
+    title: str
+    columns: list[Column] = Field(min_length=2, max_length=8)
+    rows: list[dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], str | float]] = Field(min_length=1, max_length=60)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _rows_match(self) -> "TableBlock":
+        keys = {c.key for c in self.columns}
+        stored = {c.key for c in self.columns if not c.compute}
+        for c in self.columns:
+            for operand in c.operands or ():
+                if operand not in stored:
+                    raise ValueError(f"计算列“{c.title}”用到的 {operand} 不是表格里的列")
+        for n, row in enumerate(self.rows, 1):
+            extra = [k for k in row if k not in keys or k not in stored]
+            if extra:
+                raise ValueError(f"第 {n} 行的 {extra[0]} 不是表格的列（可用：{'、'.join(sorted(stored))}）")
+            missing = [k for k in stored if k not in row]
+            if missing:
+                raise ValueError(f"第 {n} 行缺少列 {missing[0]}")
+        return self
+
+    def cell(self, row: dict, column: Column) -> str:
+        """The text of one cell as printed (numbers in the report's notation)."""
+        if column.operands:
+            a, b = (row.get(k) for k in column.operands)
+            if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
+                return "—"
+            ratio = a / b * (100 if column.unit == "%" else 1)
+            return f"{ratio:.{column.digits}f}"
+        value = row[column.key]
+        return fmt_number(value) if isinstance(value, (int, float)) else value
+
+    def numeric(self, column: Column) -> bool:
+        return bool(column.compute) or all(isinstance(r.get(column.key), (int, float)) for r in self.rows)
+
+    def diff_label(self, index: int) -> str:
+        return f"表格“{self.title}”"
+
+
+class ComparisonItem(Item):
+    """Two figures of one measure (before/after, target/actual); the change is computed."""
+
+    title: str
+    figures: dict[Annotated[str, Field(pattern=FIGURE_ID)], Figure] = Field(min_length=2, max_length=2)
+
+    @property
+    def pair(self) -> tuple[Figure, Figure]:
+        before, after = self.figures.values()
+        return before, after
+
+    @property
+    def change(self) -> str:
+        before, after = self.pair
+        if before.unit == "%" and after.unit == "%":
+            delta = after.value - before.value
+            return f"{'+' if delta >= 0 else '−'}{abs(delta):.1f}个百分点"
+        if not before.value:
+            return ""
+        ratio = (after.value / before.value - 1) * 100
+        return f"{'+' if ratio >= 0 else '−'}{abs(ratio):.1f}%"
+
+
+class ComparisonBlock(Block):
+    type: Literal["comparison"]
+    noun: ClassVar[str] = "对比"
+    title: str | None = None
+    items: list[ComparisonItem] = Field(min_length=1, max_length=12)
+
+
+class RankingBlock(Block):
+    """An ordered top-N of figures (towns, villages, industries), largest first."""
+
+    type: Literal["ranking"]
+    noun: ClassVar[str] = "排名"
+    title: str
+    top: int | None = Field(default=None, ge=1, le=30)  # show only the first N
+    figures: dict[Annotated[str, Field(pattern=FIGURE_ID)], Figure] = Field(min_length=2, max_length=30)
+
+    def ranked(self) -> list[tuple[str, Figure]]:
+        order = sorted(self.figures.items(), key=lambda item: -item[1].value)
+        return order[: self.top] if self.top else order
+
+
+class QuoteBlock(Block, Text):
+    """A callout: a sentence set large, with who said it or where it is from."""
+
+    type: Literal["quote"]
+    noun: ClassVar[str] = "引文"
+    source: str | None = None
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".svg")
+
+
+class ImageBlock(Block):
+    """A photo or map from a file beside the report (inside the project)."""
+
+    type: Literal["image"]
+    noun: ClassVar[str] = "图片"
+    src: str = Field(min_length=1, pattern=r"^[^:\\]+$")  # a relative path; no URLs, no drive letters
+    caption: str
+    alt: str = Field(min_length=1)  # what the picture shows, for screen readers
+    credit: str | None = None
+    width: Literal["full", "half"] = "full"
+
+    @model_validator(mode="after")
+    def _kind(self) -> "ImageBlock":
+        if not self.src.lower().endswith(IMAGE_SUFFIXES):
+            raise ValueError("图片只支持 JPEG、PNG 和 SVG 文件（.jpg、.png、.svg）")
+        if self.src.startswith("/") or ".." in self.src.split("/"):
+            raise ValueError("图片路径应写成相对于报告文件的路径，并且在项目文件夹以内（不能用 / 开头或 ..）")
+        return self
+
+    def diff_label(self, index: int) -> str:
+        return f"图片“{self.caption}”"
+
+
+ChartKind = Literal["bars", "path", "pairs", "progress", "targets", "line", "donut", "stacked"]
+
+
+class Series(Strict):
+    """One named series of a line or stacked chart: figure ids along the chart's labels."""
+
+    name: str = Field(min_length=1)
+    figures: list[Annotated[str, Field(pattern=FIGURE_ID)]] = Field(min_length=1)
+
+
+class ChartBlock(Block):
     type: Literal["chart"]
+    noun: ClassVar[str] = "图表"
     chart: ChartKind
     title: str
-    figures: list[Annotated[str, Field(pattern=FIGURE_ID)]] = Field(min_length=1)
+    figures: list[Annotated[str, Field(pattern=FIGURE_ID)]] = []
+    series: list[Series] = Field(default=[], max_length=6)  # line and stacked charts
     labels: list[str] | None = None
     stretch: dict[str, str] = {}
     alt: str = Field(min_length=1)  # what the chart says, for screen readers
 
     @model_validator(mode="after")
     def _labels_match(self) -> "ChartBlock":
+        if self.chart in ("line", "stacked"):
+            if not self.series:
+                raise ValueError(f"{self.chart} 图表要写 series（每个系列一组数字）")
+            if self.labels is None:
+                raise ValueError(f"{self.chart} 图表要写 labels（横轴上的年份或类别）")
+            for s in self.series:
+                if len(s.figures) != len(self.labels):
+                    raise ValueError(f"系列“{s.name}”有 {len(s.figures)} 个数字，labels 有 {len(self.labels)} 项，两者数量应相同")
+            return self
+        if self.series:
+            raise ValueError("只有 line 和 stacked 图表可以写 series")
+        if not self.figures:
+            raise ValueError("图表要写 figures（引用的数字编号）")
         if self.labels is not None and len(self.labels) != len(self.figures):
             raise ValueError(f"labels 有 {len(self.labels)} 项，figures 有 {len(self.figures)} 项，两者数量应相同")
         if self.chart == "pairs" and len(self.figures) % 2:
             raise ValueError("pairs 图表的 figures 数量应为偶数（每两项一组）")
+        if self.chart == "donut" and len(self.figures) < 2:
+            raise ValueError("donut 图表至少要有两个部分")
         return self
 
+    def refs(self) -> list[str]:
+        """Every figure id the chart draws, in order."""
+        ids = list(self.figures) + [f for s in self.series for f in s.figures]
+        return ids + list(self.stretch) + list(self.stretch.values())
 
-Block = Annotated[
-    Union[ThemesBlock, PanelsBlock, LeadBlock, IndicatorsBlock, PrinciplesBlock, TargetsBlock, AreasBlock, ChartBlock],
-    Field(discriminator="type"),
-]
+
+def _block_types() -> dict[str, type[Block]]:
+    found, stack = {}, list(Block.__subclasses__())
+    while stack:
+        cls = stack.pop(0)
+        stack.extend(cls.__subclasses__())
+        for tag in typing.get_args(cls.model_fields["type"].annotation):
+            found[tag] = cls
+    return found
+
+
+BLOCK_TYPES = _block_types()  # type tag → block class, in definition order
+AnyBlock = Annotated[Union[tuple(BLOCK_TYPES.values())], Field(discriminator="type")]
 
 
 class Section(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     title: str
     kicker: str | None = None
-    blocks: list[Block] = Field(min_length=1)
+    blocks: list[AnyBlock] = Field(min_length=1)
 
-    def texts(self) -> Iterator[Text]:
-        """Every text of this section that can hold figures, in document order."""
-        for block in self.blocks:
-            if isinstance(block, Text):
-                yield block
-            for child in _children(block):
-                if isinstance(child, Text):
-                    yield child
-                if isinstance(child, Theme):
-                    yield from child.items
+    def diff_label(self, index: int) -> str:
+        return f"章节“{self.title}”"
 
     def figures(self) -> list[tuple[str, Figure]]:
         """(id, figure) pairs of this section, in document order."""
-        return [(fid, figure) for text in self.texts() for fid, figure in text.figures.items()]
+        return list(figures_in(self))
+
+
+# ---------------------------------------------------------------- the walker
+
+
+def walk(node, path: tuple = ()) -> Iterator[tuple[tuple, object]]:
+    """Every value inside a model, depth first in field order, with its data path.
+
+    The one traversal of the report: figures, texts, strings for the font
+    check, and the diff's entries are all found with it, so a new block type
+    needs no code here.
+    """
+    yield path, node
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from walk(getattr(node, name), path + (name,))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, path + (key,))
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from walk(value, path + (i,))
+
+
+def figures_in(node) -> Iterator[tuple[str, Figure]]:
+    """(id, figure) of every figure inside ``node``: figures are the values of id-keyed mappings."""
+    for path, value in walk(node):
+        if isinstance(value, Figure) and path and isinstance(path[-1], str):
+            yield path[-1], value  # a figure is always a value of an id-keyed mapping (``figures:``)
+
+
+def texts_in(node) -> Iterator[Text]:
+    """Every running text inside ``node`` (itself included), in document order."""
+    for _, value in walk(node):
+        if isinstance(value, Text):
+            yield value
+
+
+def strings_in(node) -> Iterator[tuple[tuple, str]]:
+    """(data path, string) of every string inside ``node``, dict keys excepted (ASCII ids)."""
+    for path, value in walk(node):
+        if isinstance(value, str):
+            yield path, value
 
 
 class Revision(Strict):
@@ -275,28 +594,24 @@ class Report(Strict):
         for section in self.sections:
             for block in section.blocks:
                 if isinstance(block, ChartBlock):
-                    for ref in list(block.figures) + list(block.stretch) + list(block.stretch.values()):
+                    for ref in block.refs():
                         if ref not in figures:
                             raise ValueError(f"图表“{block.title}”引用的数字 {ref} 在报告里没有定义")
+                    if block.chart == "donut":
+                        parts = [figures[f] for f in block.figures]
+                        if all(p.unit == "%" for p in parts) and sum(p.value for p in parts) > 100.05:
+                            total = fmt_number(round(sum(p.value for p in parts), 2))
+                            raise ValueError(f"图表“{block.title}”的各部分合计 {total}%，超过了 100%")
         return self
 
     def figures(self) -> dict[str, Figure]:
         """Every figure of the report by id, in document order."""
         found: dict[str, Figure] = {}
-        for text in self.texts():
-            for fid, figure in text.figures.items():
-                if fid in found:
-                    raise ValueError(f"数字编号 {fid} 在报告里出现了不止一次，编号必须唯一")
-                found[fid] = figure
+        for fid, figure in figures_in(self):
+            if fid in found:
+                raise ValueError(f"数字编号 {fid} 在报告里出现了不止一次，编号必须唯一")
+            found[fid] = figure
         return found
 
     def texts(self) -> Iterator[Text]:
-        for section in self.sections:
-            yield from section.texts()
-
-
-def _children(block) -> list:
-    for name in ("themes", "panels", "groups", "targets"):
-        if hasattr(block, name):
-            return list(getattr(block, name))
-    return []
+        return texts_in(self)
