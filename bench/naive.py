@@ -18,12 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tujie import editions  # noqa: E402
-from tujie.build import PAGE_MARGIN_MM, PROJECT, HtmlSpec, Paths, draw_charts, file_stem, font_files  # noqa: E402
+from tujie.build import PROJECT, HtmlSpec, Paths, draw_charts, file_stem, font_files  # noqa: E402
 from tujie.check import check_paths  # noqa: E402
 from tujie.load import load_report  # noqa: E402
 from tujie.parts import notes_pages  # noqa: E402
 from tujie.pdf import paginate, write_print, write_screen  # noqa: E402
-from tujie.theme import load_theme  # noqa: E402
+from tujie.manifest import load_layout  # noqa: E402
 
 
 MAX_NOTES = 3  # at most three notes pages are ever needed to reach a multiple of four
@@ -44,12 +44,10 @@ def paginate_padded(spec: HtmlSpec, roots: list[Path]):
 
 def naive_build(source: Path, out_dir: Path, paths: Paths = Paths()) -> list[Path]:
     report = load_report(source)
-    layout_dir = paths.layouts / report.layout
-    theme = load_theme(layout_dir)
-    width = report.page.width_mm - 2 * PAGE_MARGIN_MM
-    drawn = draw_charts(report, theme, width, paths.fonts, cache_dir=None)
-    spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts), paths.cmyk_profile, round(width, 1))
-    roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
+    layout = load_layout(paths.layouts, report.layout)
+    drawn = draw_charts(report, layout, paths.fonts, cache_dir=None)
+    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile)
+    roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = file_stem(source, report)
 

@@ -33,7 +33,6 @@ from pathlib import Path
 from .errors import ReportError
 
 PROJECT = Path(__file__).resolve().parent.parent
-PAGE_MARGIN_MM = 18  # horizontal page margin of the booklet layout
 EDITIONS = ("print", "screen", "image")
 # Debian's libgs-common ships this CMYK profile; `make` installs it
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
@@ -137,17 +136,14 @@ def font_files(font_dir: Path) -> dict[int, str]:
     return files
 
 
-FULL_WIDTH_CHARTS = ("pairs", "targets")
-
-
-def paired_charts(blocks) -> set[int]:
-    """Indexes of charts that share a row: consecutive charts pair up two by two."""
+def paired_charts(blocks, layout) -> set[int]:
+    """Indexes of charts that share a row: consecutive charts that may, two by two."""
     from .model import ChartBlock
 
     halves, run = set(), []
     for i, block in enumerate(list(blocks) + [None]):
-        # a "pairs" chart is already two panels side by side: it always takes the full width
-        if isinstance(block, ChartBlock) and block.chart not in FULL_WIDTH_CHARTS:
+        # e.g. a "pairs" chart is already two panels side by side: the manifest keeps it full width
+        if isinstance(block, ChartBlock) and layout.can_share_row(block.chart):
             run.append(i)
             continue
         halves.update(run[len(run) % 2 :])  # an odd chart out goes first, full width
@@ -164,19 +160,22 @@ class ChartPlan:
     missing: list  # [(section, block, cache path or None)]
 
 
-def plan_charts(report, theme, content_width_mm: float, cache_dir: Path | None = None) -> ChartPlan:
+def plan_charts(report, layout, cache_dir: Path | None = None) -> ChartPlan:
     """Size every chart and read those whose SVG is cached (keyed by data, style, size and code)."""
-    from .figures import chart_cache_key, chart_size
+    from .figures import ChartSize, chart_cache_key
     from .model import ChartBlock
 
     figures = report.figures()
+    theme = layout.theme
     plan = ChartPlan({}, {}, [])
+    width = layout.type_width(report.page)
     for s, section in enumerate(report.sections):
-        halves = paired_charts(section.blocks)
+        halves = paired_charts(section.blocks, layout)
         for b, block in enumerate(section.blocks):
             if not isinstance(block, ChartBlock):
                 continue
-            size = plan.sizes[(s, b)] = chart_size(block, content_width_mm, half=b in halves)
+            items = len(block.labels) if block.series else len(block.figures)
+            size = plan.sizes[(s, b)] = ChartSize(*layout.chart_size(block.chart, items, width, half=b in halves))
             cached = cache_dir / "charts" / f"{chart_cache_key(block, figures, theme, size)}.svg" if cache_dir else None
             if cached and cached.is_file():
                 plan.cached[(s, b)] = cached.read_text(encoding="utf-8")
@@ -201,10 +200,10 @@ def draw_missing_charts(report, theme, plan: ChartPlan, font_dir: Path) -> dict:
     return drawn
 
 
-def draw_charts(report, theme, content_width_mm: float, font_dir: Path, cache_dir: Path | None = None) -> dict:
+def draw_charts(report, layout, font_dir: Path, cache_dir: Path | None = None) -> dict:
     """(section, block) → (SVG text, size) for every chart, drawn here or taken from the cache."""
-    plan = plan_charts(report, theme, content_width_mm, cache_dir)
-    return with_sizes(plan, draw_missing_charts(report, theme, plan, font_dir))
+    plan = plan_charts(report, layout, cache_dir)
+    return with_sizes(plan, draw_missing_charts(report, layout.theme, plan, font_dir))
 
 
 def with_sizes(plan: ChartPlan, drawn: dict) -> dict:
@@ -254,22 +253,22 @@ class HtmlSpec:
     """Everything needed to render the booklet's HTML (one HTML for every edition)."""
 
     report: object
-    theme: object
+    layout: object  # tujie.manifest.Layout
     drawn: dict
-    layout_dir: Path
     fonts: dict
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
-    full_width: float
+    flow: frozenset = frozenset()  # sections set under a compact band after the previous one (tujie/parts.py)
 
     @cached_property
     def _booklet(self):
         from .layout import BookletHtml, Chart, svg_data_uri
 
+        full = self.layout.type_width(self.report.page)
         charts = {
-            key: Chart(svg_data_uri(svg), size.width_mm, size.height_mm, half=size.width_mm < self.full_width)
+            key: Chart(svg_data_uri(svg), size.width_mm, size.height_mm, half=size.width_mm < full)
             for key, (svg, size) in self.drawn.items()
         }
-        return BookletHtml(self.report, self.theme, charts, self.layout_dir, self.fonts,
+        return BookletHtml(self.report, self.layout, charts, self.fonts,
                            bleed_mm=self.report.page.bleed_mm,
                            color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
 
@@ -425,7 +424,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     from . import coverage, limits
     from .forked import Forked
     from .load import load_report
-    from .theme import load_theme
+    from .manifest import load_layout
 
     timings: dict[str, float] = {}
 
@@ -439,15 +438,12 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
     coverage.check_characters(report, source, paths.fonts)
     limits.check_content(report, source)
-    layout_dir = paths.layouts / report.layout
-    if not (layout_dir / "booklet.html.j2").is_file():
-        raise ReportError(f"找不到版式“{report.layout}”（应在 {layout_dir}）", file=str(source), field="layout")
+    layout = load_layout(paths.layouts, report.layout, source=str(source))
     if "print" in editions and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
-    theme = load_theme(layout_dir)
+    theme = layout.theme
     t = lap("load", t)
-    content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
-    plan = plan_charts(report, theme, content_width, paths.cache)
+    plan = plan_charts(report, layout, paths.cache)
     # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
     # (matplotlib and WeasyPrint each take ~0.7 s just to import)
     charts_job = Forked(draw_missing_charts, report, theme, plan, paths.fonts, what="图表") \
@@ -463,9 +459,8 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     drawn = with_sizes(plan, charts_job.result() if charts_job else
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
-    spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts),
-                    paths.cmyk_profile if "print" in editions else None, round(content_width, 1))
-    roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
+    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if "print" in editions else None)
+    roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
 
     name, stem = source.stem, file_stem(source, report)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -25,8 +25,10 @@ import jinja2
 from lucide.jinja import lucide
 from markupsafe import Markup
 
+from .fit import Measure
+from .manifest import Layout
 from .model import Report
-from .theme import Palette, Theme
+from .theme import Palette
 
 CHINESE_NUMERALS = "〇一二三四五六七八九十"
 PART_LINK = "tujie-dest:"  # a link from one part to an anchor in another
@@ -70,9 +72,10 @@ class Chart:
     half: bool = False  # shares its row with the next or previous chart
 
 
-def environment(layout_dir: Path) -> jinja2.Environment:
+def environment(layout_dirs: list[Path]) -> jinja2.Environment:
+    """Templates looked up in the layout's folder, then in the folders it extends."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(layout_dir)),
+        loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs]),
         autoescape=True,  # report text is data, never markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -86,6 +89,41 @@ def environment(layout_dir: Path) -> jinja2.Environment:
     return env
 
 
+class Geometry:
+    """Sizes the templates compute with: grid columns, card widths, big-number sizes.
+
+    Everything comes from the layout's manifest and the page (tujie/manifest.py),
+    so a template never spells a margin or a column count.
+    """
+
+    def __init__(self, layout: Layout, page, measure: Measure):
+        self.layout, self.measure = layout, measure
+        self.width = layout.type_width(page)  # type area, mm
+        self.height = layout.type_height(page)
+        self.margins = layout.margins_for(page.width_mm)
+        self.gap = layout.grid.gap_mm
+
+    def cols(self, count: int, within: float | None = None, wide: bool = False) -> int:
+        minimum = self.layout.grid.wide_card_min_mm if wide else None
+        return self.layout.columns(count, within or self.width, minimum)
+
+    def card_width(self, cols: int, within: float | None = None) -> float:
+        return ((within or self.width) - self.gap * (cols - 1)) / cols
+
+    def number_pt(self, fig, width_mm: float, sizes: list[float] | None = None) -> float:
+        """The largest big-number size at which value, unit and qualifier fit ``width_mm``."""
+        sizes = sizes or self.layout.grid.number_sizes_pt
+        qualifier = fig.qualifier if fig.qualifier in QUALIFIERS_SHOWN else ""
+        fixed = self.measure.width_mm(fig.unit, 10, 700) + self.measure.width_mm(qualifier, 8, 700) + 1.5
+        for size in sizes:
+            if self.measure.width_mm(fig.display, size, 900) + fixed <= width_mm:
+                return size
+        return sizes[-1]
+
+
+QUALIFIERS_SHOWN = ("突破", "超过", "达到", "力争", "提高到", "力争突破", "以上", "以下", "以内")
+
+
 class BookletHtml:
     """The booklet's HTML, whole or one part at a time, from templates compiled once.
 
@@ -96,31 +134,45 @@ class BookletHtml:
     file's output intent.
     """
 
-    def __init__(self, report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
-                 font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None):
-        env = environment(layout_dir)
+    def __init__(self, report: Report, layout: Layout, charts: dict[tuple[int, int], Chart],
+                 font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None,
+                 assets: dict[str, str] | None = None):
+        theme = layout.theme
+        env = environment(layout.dirs)
         palette = Palette(theme)
-        env.globals.update(c=palette, series=palette.series)
+        geometry = Geometry(layout, report.page, Measure({w: _path_of(uri) for w, uri in font_files.items()}))
+        env.globals.update(c=palette, series=palette.series, g=geometry, layout=layout)
         self.css = env.get_template("style.css.j2").render(
             report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
             color_profile=color_profile)
         self.template = env.get_template("booklet.html.j2")
         self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
-                            index_columns=index_columns(report))
+                            index_columns=index_columns(report), assets=assets or {})
 
     def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,
-               page_of: dict[str, int] | None = None) -> str:
+               page_of: dict[str, int] | None = None, flow: frozenset[int] = frozenset(),
+               sections: tuple[int, ...] | None = None) -> str:
         """``notes_pages`` blank designed pages pad the booklet to a multiple of four before the
         back cover; ``part`` (None: the whole booklet), ``start_page`` and ``page_of`` (anchor →
-        page number) are explained in the module docstring."""
+        page number) are explained in the module docstring. ``flow`` holds the sections that
+        follow the previous one on the same page under a compact band instead of opening a new
+        page; ``sections`` the sections a section part holds (tujie/parts.py)."""
         css = self.css
         if part:
             # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
             side = "right" if start_page % 2 else "left"
             css += f"\n@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
+        held = set(sections or ())
         return self.template.render(
-            **self.context, css=css, notes_pages=notes_pages,
+            **self.context, css=css, notes_pages=notes_pages, flow=flow,
             shows=lambda name: part is None or part == name,
+            shows_section=lambda i: part is None or (part.startswith("section-") and i in held),
             href=lambda anchor: (PART_LINK if part else "#") + anchor,
             page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
         )
+
+
+def _path_of(uri: str) -> Path:
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(uri).path))

@@ -72,7 +72,10 @@ class Palette:
 
 
 def load_theme(layout_dir: Path) -> Theme:
-    path = layout_dir / "theme.yaml"
+    return load_theme_file(layout_dir / "theme.yaml")
+
+
+def load_theme_file(path: Path) -> Theme:
     data, _ = load_yaml(path)
     try:
         return Theme.model_validate(data)
