@@ -346,7 +346,10 @@ def test_overflow_rules_on_small_pages(name):
     from tujie.overflow import find_overflows
 
     body, kinds = LAYOUTS[name]
-    assert {item.kind for item in find_overflows(laid_out(body))} == kinds
+    from tujie.manifest import load_layout
+
+    classes = load_layout(PROJECT / "layouts", "booklet").classes.model_dump()
+    assert {item.kind for item in find_overflows(laid_out(body), classes)} == kinds
 
 
 def test_page_limit(untouched, tiny, capsys, monkeypatch):

@@ -257,7 +257,7 @@ class HtmlSpec:
     drawn: dict
     fonts: dict
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
-    flow: frozenset = frozenset()  # sections set under a compact band after the previous one (tujie/parts.py)
+    assets: dict = field(default_factory=dict)  # image src → tujie.images.Placed
 
     @cached_property
     def _booklet(self):
@@ -269,17 +269,23 @@ class HtmlSpec:
             for key, (svg, size) in self.drawn.items()
         }
         return BookletHtml(self.report, self.layout, charts, self.fonts,
-                           bleed_mm=self.report.page.bleed_mm,
+                           bleed_mm=self.report.page.bleed_mm, assets=self.assets,
                            color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
 
-    def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1) -> str:
-        """The whole booklet (``part`` None) or one part of it (tujie/parts.py)."""
-        return self._booklet.render(notes_pages=notes, part=part, start_page=start, page_of=page_of)
+    def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1,
+             flow: frozenset = frozenset()) -> str:
+        """The whole booklet (``part`` None) or one part of it (tujie/parts.py); ``flow``: the
+        sections that follow the previous one on its page (tujie/parts.plan_flow)."""
+        from .parts import sections_of
 
-    def part_html(self, name: str, start: int, page_of: dict | None) -> str:
+        held = sections_of(part, len(self.report.sections), flow) if part and part.startswith("section-") else None
+        return self._booklet.render(notes_pages=notes, part=part, start_page=start, page_of=page_of, flow=flow,
+                                    sections=held)
+
+    def part_html(self, name: str, start: int, page_of: dict | None, flow: frozenset = frozenset()) -> str:
         from .parts import END, notes_pages
 
-        return self.html(notes_pages(start) if name == END else 0, page_of, part=name, start=start)
+        return self.html(notes_pages(start) if name == END else 0, page_of, part=name, start=start, flow=flow)
 
 
 def toolchain_salt(paths: Paths, theme) -> bytes:
@@ -318,21 +324,29 @@ def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Pat
 
 
 def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
-                    cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict) -> tuple[list, int]:
-    """Every part of the booklet, from the cache or laid out now, and how many were laid out.
+                    cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict) -> tuple[list, int, frozenset]:
+    """Every part of the booklet, from the cache or laid out now; how many were laid out; which
+    sections flow on after the previous one (tujie/parts.plan_flow).
 
     ``last`` is the last build's record: its page counts and page numbers are
     this build's first guesses (tujie/parts.py).
     """
-    from .parts import lay_out_parts, part_names
+    from .parts import lay_out_parts, part_names, plan_flow
 
-    runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel)
+    classes = spec.layout.classes.model_dump()
+    runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes)
     try:
-        laid = lay_out_parts(spec.part_html, part_names(spec.report), runner, last_counts=last.get("parts"),
+        # each section alone, to see how much of its last page it fills (cached like any part)
+        count = len(spec.report.sections)
+        measured = runner([(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)],
+                          write=False)
+        flow = plan_flow(measured, spec.layout.sections, spec.layout.type_height(spec.report.page))
+        laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
+                             part_names(spec.report, flow), runner, last_counts=last.get("parts"),
                              last_page_of=last.get("page_of") if parallel else None)
     finally:
         runner.close()
-    return laid, runner.laid_out
+    return laid, runner.laid_out, flow
 
 
 class PartRunner:
@@ -343,27 +357,30 @@ class PartRunner:
     """
 
     def __init__(self, salt: bytes, cache_dir: Path, roots: list[Path], cmyk_table: dict | None,
-                 source: Path, allow_overflow: bool, parallel: bool):
-        self.salt, self.cache_dir, self.roots = salt, cache_dir, roots
+                 source: Path, allow_overflow: bool, parallel: bool, classes: dict):
+        self.salt, self.cache_dir, self.roots, self.classes = salt, cache_dir, roots, classes
         self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
         self.parallel = parallel
         self.pool = None
         self.laid_out = 0  # parts laid out (not taken from the cache), reported as BuildResult.laid_out
 
-    def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = ()) -> list:
+    def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = (),
+                 write: bool = True) -> list:
         """The parts for ``items``. ``guesses`` are laid out beside them when there is a spare
-        core, so that a later call may find them in the cache; their failures do not matter."""
+        core, so that a later call may find them in the cache; their failures do not matter.
+        ``write`` False only measures the parts' pages (no PDFs)."""
         from . import parts
 
         found, jobs = {}, []
+        salt = self.salt if write else self.salt + b"measure"
         for name, html, start in [*items, *(guesses if self.parallel else ())]:
-            key = parts.part_key(html, self.salt)
-            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None)
+            key = parts.part_key(html, salt)
+            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=write)
             if hit:
                 found[name] = hit
             else:
                 jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
-                                          self.cmyk_table, self.source, self.allow_overflow))
+                                          self.cmyk_table, self.source, self.allow_overflow, self.classes, write))
         wanted = {name for name, _, _ in items}
         if len(jobs) > 1 and self.parallel:
             futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
@@ -424,6 +441,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     from . import coverage, limits
     from .forked import Forked
     from .load import load_report
+    from .images import place_images
     from .manifest import load_layout
 
     timings: dict[str, float] = {}
@@ -442,6 +460,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     if "print" in editions and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
     theme = layout.theme
+    assets = place_images(report, source, layout)
     t = lap("load", t)
     plan = plan_charts(report, layout, paths.cache)
     # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
@@ -459,7 +478,8 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     drawn = with_sizes(plan, charts_job.result() if charts_job else
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
-    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if "print" in editions else None)
+    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if "print" in editions else None,
+                    assets=assets)
     roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
 
     name, stem = source.stem, file_stem(source, report)
@@ -479,7 +499,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         from .parts import END, notes_pages
 
         parts_dir = paths.cache / "parts"
-        laid, result.laid_out = lay_out_booklet(spec, toolchain_salt(paths, theme), parts_dir, roots, source,
+        laid, result.laid_out, flow = lay_out_booklet(spec, toolchain_salt(paths, theme), parts_dir, roots, source,
                                                 theme.cmyk_table() if "print" in editions else None,
                                                 allow_overflow, parallel, _read_record(out_dir))
         for warning in (w for p in laid for w in p.warnings):
@@ -490,7 +510,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         # the whole booklet's final HTML, kept for inspection and the benchmark's floor
         page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
         notes = notes_pages(next(p.start for p in laid if p.name == END))
-        (stage / f"{name}.html").write_text(spec.html(notes, page_of), encoding="utf-8")
+        (stage / f"{name}.html").write_text(spec.html(notes, page_of, flow=flow), encoding="utf-8")
         t = lap("layout", t)
 
         print_job = None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from importlib.metadata import version
 
-from .model import ChartBlock, Figure
+from .model import ChartBlock, Figure, fmt_number
 from .theme import Theme
 
 MM = 1 / 25.4  # inches per millimetre
@@ -215,20 +215,102 @@ def _draw_targets(fig, block, values, labels, figures, theme) -> None:
     _bare_axes(ax)
 
 
+def _series_values(block, figures) -> list[tuple[str, list[Figure]]]:
+    return [(s.name, [figures[fid] for fid in s.figures]) for s in block.series]
+
+
+def _draw_line(fig, block, values, labels, figures, theme) -> None:
+    """Series over years, each labelled at its last point (no legend to hunt for)."""
+    series = _series_values(block, figures)
+    ax = fig.add_axes((0.05, 0.13, 0.72 if len(series) > 1 else 0.9, 0.78))
+    xs = list(range(len(labels)))
+    top = max(f.value for _, figs in series for f in figs) or 1
+    for k, (name, figs) in enumerate(series):
+        colour = theme.series[k % len(theme.series)].rgb
+        ys = [f.value for f in figs]
+        ax.plot(xs, ys, color=colour, linewidth=2.2, marker="o", markersize=4.5)
+        for x, f in zip(xs, figs):
+            ax.text(x, f.value + top * 0.05, f.display, ha="center", va="bottom", fontsize=8.5,
+                    fontweight="bold", color=colour)
+        if len(series) > 1:
+            ax.text(xs[-1] + 0.25, ys[-1], name, va="center", ha="left", fontsize=8.5, color=colour,
+                    fontweight="bold", clip_on=False)
+    ax.set_xticks(xs, labels, fontsize=8.5)
+    ax.set_yticks([])
+    ax.set_ylim(0, top * 1.25)
+    ax.set_xlim(-0.4, len(xs) - 0.6)
+    _bare_axes(ax)
+    ax.axhline(0, color=theme.color("rule"), linewidth=0.8)
+
+
+def _draw_donut(fig, block, values, labels, figures, theme) -> None:
+    """Shares of a whole as a ring; each share labelled beside the ring with its value."""
+    ax = fig.add_axes((0.0, 0.02, 0.5, 0.96))
+    shares = [v.value for v in values]
+    total = sum(shares)
+    colours = [theme.series[k % len(theme.series)].rgb for k in range(len(values))]
+    rest = max(0.0, 100 - total) if all(v.unit == "%" for v in values) else 0.0
+    wedges = shares + ([rest] if rest > 0.05 else [])
+    ax.pie(wedges, colors=colours + ([theme.color("grid")] if rest > 0.05 else []), startangle=90,
+           counterclock=False, wedgeprops={"width": 0.36, "edgecolor": "white", "linewidth": 1.2})
+    ax.set_aspect("equal")
+    legend = fig.add_axes((0.52, 0.04, 0.46, 0.92))
+    legend.set_axis_off()
+    n = len(values)
+    legend.set_ylim(-0.5, max(n, 4) - 0.5)
+    legend.set_xlim(0, 1)
+    for i, (fig_, name, colour) in enumerate(zip(values, labels, colours)):
+        y = max(n, 4) - 1 - i - (max(n, 4) - n) / 2
+        legend.add_patch(_square(0.0, y - 0.16, 0.06, 0.32, colour))
+        legend.text(0.1, y, name, va="center", ha="left", fontsize=8.5, color=theme.color("ink"))
+        legend.text(1.0, y, _value_text(fig_), va="center", ha="right", fontsize=10.5, fontweight="bold",
+                    color=theme.color("accent"))
+
+
+def _square(x, y, w, h, colour):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, color=colour, linewidth=0)
+
+
+def _draw_stacked(fig, block, values, labels, figures, theme) -> None:
+    """Horizontal stacked bars: one bar per label, one segment per series, totals at the end."""
+    series = _series_values(block, figures)
+    ax = fig.add_axes((0.22, 0.16 if len(series) > 1 else 0.04, 0.64, 0.8 if len(series) > 1 else 0.92))
+    n = len(labels)
+    ys = list(range(n))[::-1]
+    lefts = [0.0] * n
+    totals = [sum(figs[i].value for _, figs in series) for i in range(n)]
+    top = max(totals) or 1
+    for k, (name, figs) in enumerate(series):
+        colour = theme.series[k % len(theme.series)].rgb
+        widths = [f.value for f in figs]
+        ax.barh(ys, widths, left=lefts, height=0.58, color=colour, label=name, edgecolor="white", linewidth=0.6)
+        for y, left, f in zip(ys, lefts, figs):
+            if f.value / top > 0.09:
+                ax.text(left + f.value / 2, y, f.display, ha="center", va="center", fontsize=8, color="white",
+                        fontweight="bold")
+        lefts = [a + b for a, b in zip(lefts, widths)]
+    unit = series[0][1][0].unit
+    for y, total in zip(ys, totals):
+        ax.text(total + top * 0.015, y, fmt_number(round(total, 2)) + unit, va="center", ha="left", fontsize=10,
+                fontweight="bold", color=theme.color("accent"))
+    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_xlim(0, top * 1.18)
+    ax.set_xticks([])
+    _bare_axes(ax)
+    if len(series) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.02), ncol=min(len(series), 4), frameon=False,
+                  fontsize=8.5, handlelength=1, handleheight=1, borderaxespad=0)
+
+
 _DRAWERS = {
     "bars": _draw_bars,
     "path": _draw_path,
     "pairs": _draw_pairs,
     "progress": _draw_progress,
     "targets": _draw_targets,
+    "line": _draw_line,
+    "donut": _draw_donut,
+    "stacked": _draw_stacked,
 }
-
-
-def chart_size(block: ChartBlock, content_width_mm: float, half: bool) -> ChartSize:
-    """Placed size: full column width, or half when it shares a row with another chart."""
-    n = len(block.figures)
-    if half:
-        heights = {"bars": 9 * n + 8, "path": 62, "pairs": 62, "progress": 12 * n + 4, "targets": 9 * n + 8}
-        return ChartSize(round(content_width_mm * 0.485, 1), heights[block.chart])
-    heights = {"bars": 8 * n + 8, "path": 70, "pairs": 80, "progress": 10 * n + 4, "targets": 9 * n + 6}
-    return ChartSize(round(content_width_mm, 1), heights[block.chart])

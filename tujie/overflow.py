@@ -10,9 +10,9 @@ walks every page's box tree (``Document.pages[i]._page_box``) and reports
 each problem with its page, section and the start of its text.
 
 The rules look only at geometry, so they need no knowledge of the layout's
-CSS beyond two class names: those of one-page sections
-(:data:`ONE_PAGE_SECTIONS`) and ``opener-title``, whose text names the
-section in messages. Content may run into the padding of a box that draws a
+CSS beyond the class names its manifest lists (``classes`` in
+``layout.yaml``): those of one-page sections, and of section titles, whose
+text names the section in messages. Content may run into the padding of a box that draws a
 background or border (a card, a panel), never past it or past the type area.
 Positions are in CSS px (1 px = 1/96 in); :data:`TOLERANCE_PX` absorbs the
 sub-pixel rounding of justification and font metrics.
@@ -30,8 +30,6 @@ from .errors import ReportError, ReportErrors
 
 TOLERANCE_PX = 1.5  # ≈ 0.4 mm
 PX_TO_MM = 25.4 / 96
-# sections the layout designs as exactly one page (the class of their <section>)
-ONE_PAGE_SECTIONS = {"cover": "封面", "contents": "目录", "back": "封底", "notes": "笔记页"}
 EM_ASCENT = 0.88  # share of the ideographic em box above the baseline (Noto Sans CJK)
 OVERLAP_SHARE = 0.3  # two texts overlapping by more than this share of the smaller one collide
 
@@ -60,15 +58,17 @@ class Overflow:
         return f"第 {self.page} 页（{self.section}）“{self.text}”{KINDS[self.kind]}{amount}"
 
 
-def find_overflows(document) -> list[Overflow]:
-    """Every overflow in a laid-out WeasyPrint document, in page order."""
+def find_overflows(document, classes: dict) -> list[Overflow]:
+    """Every overflow in a laid-out WeasyPrint document, in page order.
+
+    ``classes`` are the layout manifest's ``classes`` (one-page sections, section titles)."""
     found: list[Overflow] = []
     section = "封面"
     pages_of: dict[int, list[int]] = {}  # id(section element) → pages it is on
     names: dict[int, str] = {}
     for number, page in enumerate(document.pages, 1):
         page_box = page._page_box
-        walker = _PageWalker(number, page_box, section)
+        walker = _PageWalker(number, page_box, section, classes)
         walker.walk(page_box, [])
         section = walker.section
         found += walker.found
@@ -83,8 +83,9 @@ def find_overflows(document) -> list[Overflow]:
 class _PageWalker:
     """Walk one page's boxes top-down, keeping the ancestors of each box."""
 
-    def __init__(self, number: int, page_box, section: str):
+    def __init__(self, number: int, page_box, section: str, classes: dict):
         self.number, self.section = number, section
+        self.one_page, self.titles = classes["one_page"], set(classes["section_title"])
         self.bottom = page_box.content_box_y() + page_box.height  # foot of the type area
         self.right = page_box.content_box_x() + page_box.width  # right edge of the type area
         self.found: list[Overflow] = []
@@ -106,10 +107,10 @@ class _PageWalker:
 
     def _note_section(self, box) -> None:
         if box.element is None or box.element_tag != "section" or isinstance(box, boxes.TextBox):
-            if box.element_tag == "h1" and "opener-title" in _classes(box) and isinstance(box, boxes.BlockBox):
+            if box.element_tag == "h1" and _classes(box) & self.titles and isinstance(box, boxes.BlockBox):
                 self.section = _text_of(box, 40) or self.section
             return
-        for name, label in ONE_PAGE_SECTIONS.items():
+        for name, label in self.one_page.items():
             if name in _classes(box) and not any(e is box.element for e, _ in self.one_page_sections):
                 self.one_page_sections.append((box.element, label))
                 self.section = label
@@ -290,9 +291,9 @@ HINTS = {
 ESCAPE_HATCH = "确认可以接受时，加上 --allow-overflow 仍然生成（不建议交付印刷）"
 
 
-def check_layout(document, source: Path, allow: bool = False) -> list[str]:
+def check_layout(document, source: Path, classes: dict, allow: bool = False) -> list[str]:
     """Raise ReportErrors naming every overflow, or (``allow``) return them as warnings to print."""
-    found = find_overflows(document)
+    found = find_overflows(document, classes)
     if not found:
         return []
     located = [(item, _locate(item, source)) for item in found]

@@ -40,9 +40,42 @@ FRONT, INDEX, END = "front", "index", "end"
 MAX_ROUNDS = 4  # a part whose start was guessed wrong is laid out again; this bounds the rounds
 
 
-def part_names(report) -> list[str]:
-    """The parts of a report's booklet, in order."""
-    return [FRONT, *(f"section-{i}" for i in range(len(report.sections))), INDEX, END]
+def part_names(report, flow: frozenset[int] = frozenset()) -> list[str]:
+    """The parts of a report's booklet, in order: a section part holds a section that opens a
+    page and the sections that flow on after it (``flow``, see :func:`plan_flow`)."""
+    return [FRONT, *(f"section-{i}" for i in range(len(report.sections)) if i not in flow), INDEX, END]
+
+
+def sections_of(name: str, count: int, flow: frozenset[int]) -> tuple[int, ...]:
+    """The section indexes a ``section-N`` part holds."""
+    first = int(name.split("-")[1])
+    held = [first]
+    while held[-1] + 1 < count and held[-1] + 1 in flow:
+        held.append(held[-1] + 1)
+    return tuple(held)
+
+
+def plan_flow(measured: list["Part"], rules, type_height_mm: float) -> frozenset[int]:
+    """Which sections flow on after the previous one instead of opening a page.
+
+    ``measured`` holds each section laid out alone (with its full opener); a
+    section flows when the page before it is filled less than
+    ``rules.share_below`` (tujie/manifest.py): a short section then shares a
+    page under a compact band instead of leaving most of one white. Heights
+    are in pages; a flowing section is shorter by the opener it no longer has.
+    """
+    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
+    gap = 8 / type_height_mm  # the band's space above
+    flow, fill = set(), None
+    for i, part in enumerate(measured):
+        fills = [shape["fill"] for shape in part.shapes] or [1.0]
+        if fill is not None and fill < rules.share_below:
+            flow.add(i)
+            depth = fill + gap + (len(fills) - 1) + fills[-1] - saving
+            fill = depth - int(depth) if depth > 1 else depth
+        else:
+            fill = fills[-1]
+    return frozenset(flow)
 
 
 def notes_pages(end_start: int) -> int:
@@ -60,6 +93,7 @@ class Part:
     pages: int
     anchors: dict[str, int] = field(default_factory=dict)  # anchor → page number in the booklet
     warnings: list[str] = field(default_factory=list)  # overflows let through by --allow-overflow
+    shapes: list[dict] = field(default_factory=list)  # tujie.qa.PageShape of each page, as dicts
 
     def pdf(self, cache_dir: Path, edition: str) -> Path:
         return cache_dir / f"{self.key}-{edition}.pdf"
@@ -79,19 +113,22 @@ class PartJob:
     cmyk_table: dict | None  # None: no print file wanted
     source: Path
     allow_overflow: bool
+    classes: dict  # the layout's class names the checks look for (manifest ``classes``)
+    write: bool = True  # False: only measure the pages (tujie/parts.plan_flow), write no PDF
 
 
 def part_key(html: str, salt: bytes) -> str:
     return hashlib.sha256(salt + html.encode("utf-8")).hexdigest()[:40]
 
 
-def cached(key: str, cache_dir: Path, want_print: bool) -> Part | None:
+def cached(key: str, cache_dir: Path, want_print: bool, want_pdf: bool = True) -> Part | None:
     meta = cache_dir / f"{key}.json"
     try:
         part = Part(**json.loads(meta.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    needed = [part.pdf(cache_dir, "screen")] + ([part.pdf(cache_dir, "print")] if want_print else [])
+    needed = ([part.pdf(cache_dir, "screen")] if want_pdf else []) + \
+        ([part.pdf(cache_dir, "print")] if want_print and want_pdf else [])
     if not all(path.is_file() for path in needed):
         return None
     for path in [meta, *needed]:
@@ -101,18 +138,23 @@ def cached(key: str, cache_dir: Path, want_print: bool) -> Part | None:
 
 def lay_out(job: PartJob) -> Part:
     """Lay out one part and write its PDFs into the cache (runs in a worker process)."""
-    from . import limits, overflow
+    from . import limits, overflow, qa
     from .pdf import paginate, write_print, write_screen
 
     document = paginate(job.html, job.base_dir, job.roots)
     limits.check_pages(document, job.source)
-    warnings = overflow.check_layout(document, job.source, allow=job.allow_overflow)
+    warnings = overflow.check_layout(document, job.source, job.classes, allow=job.allow_overflow or not job.write)
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, job.start):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
-    part = Part(job.name, job.key, job.start, len(document.pages), anchors, warnings)
+    shapes = [shape.as_dict() for shape in qa.page_shapes(document, job.classes)]
+    part = Part(job.name, job.key, job.start, len(document.pages), anchors, warnings if job.write else [], shapes)
     job.cache_dir.mkdir(parents=True, exist_ok=True)
+    if not job.write:  # measured only: its overflows, if any, are reported by the real layout
+        with _written(job.cache_dir / f"{job.key}.json") as tmp:
+            tmp.write_text(json.dumps(asdict(part), ensure_ascii=False), encoding="utf-8")
+        return part
     screen, printed = part.pdf(job.cache_dir, "screen"), part.pdf(job.cache_dir, "print")
     with _written(screen) as tmp:
         write_screen(document, tmp)
@@ -172,7 +214,7 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
     a changed figure, the later steps find those parts in the cache; otherwise
     they are laid out again with the right numbers.
     """
-    sections = [n for n in names if n not in (FRONT, INDEX, END)]
+    sections = [n for n in names if n not in (FRONT, INDEX, END)]  # section parts
     counts = {FRONT: 2, INDEX: 1, END: 1, **(last_counts or {})}
     for _ in range(MAX_ROUNDS):
         if all(n in counts for n in sections):
