@@ -37,6 +37,7 @@ EDITIONS = ("print", "screen", "image")
 # Debian's libgs-common ships this CMYK profile; `make` installs it
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 RECORD = ".build.json"  # what the last good build of a report was made from
+FLOW_ROUNDS = 3  # times the booklet is laid out again when a page turned out emptier than planned
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class BuildResult:
     parts: dict[str, int] = field(default_factory=dict)  # part of the booklet → its page count
     laid_out: int = 0  # parts laid out by this build (the others came from the cache)
     page_of: dict[str, int] = field(default_factory=dict)  # anchor (section, figure) → page number
+    flow: frozenset = frozenset()  # sections set on the page before them (tujie/parts.plan_flow)
+    shapes: list = field(default_factory=list)  # tujie.qa.PageShape dicts of every page, in order
 
     @property
     def pdf(self) -> Path:
@@ -331,7 +334,7 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     ``last`` is the last build's record: its page counts and page numbers are
     this build's first guesses (tujie/parts.py).
     """
-    from .parts import lay_out_parts, part_names, plan_flow
+    from .parts import corrected_flow, lay_out_parts, part_names, plan_flow
 
     classes = spec.layout.classes.model_dump()
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes)
@@ -340,10 +343,18 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
         count = len(spec.report.sections)
         measured = runner([(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)],
                           write=False)
-        flow = plan_flow(measured, spec.layout.sections, spec.layout.type_height(spec.report.page))
-        laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
-                             part_names(spec.report, flow), runner, last_counts=last.get("parts"),
-                             last_page_of=last.get("page_of") if parallel else None)
+        rules, height = spec.layout.sections, spec.layout.type_height(spec.report.page)
+        ids = [s.id for s in spec.report.sections]
+        # the last build's choice while the sections are the same ones (a revision), else a fresh guess
+        flow = frozenset(last["flow"]) if last.get("sections") == ids else plan_flow(measured, rules, height)
+        for _ in range(FLOW_ROUNDS):
+            laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
+                                 part_names(spec.report, flow), runner, last_counts=last.get("parts"),
+                                 last_page_of=last.get("page_of") if parallel else None)
+            better = corrected_flow(laid, measured, flow, rules, height)
+            if better == flow:
+                break
+            flow = better
     finally:
         runner.close()
     return laid, runner.laid_out, flow
@@ -502,6 +513,8 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         laid, result.laid_out, flow = lay_out_booklet(spec, toolchain_salt(paths, theme), parts_dir, roots, source,
                                                 theme.cmyk_table() if "print" in editions else None,
                                                 allow_overflow, parallel, _read_record(out_dir))
+        result.flow = flow
+        result.shapes = [shape for p in laid for shape in p.shapes]
         for warning in (w for p in laid for w in p.warnings):
             print(warning, file=sys.stderr)
         result.pages = sum(p.pages for p in laid)
@@ -601,7 +614,8 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
     record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()},
-              "parts": result.parts, "page_of": result.page_of}  # the next build's guesses (tujie/parts.py)
+              "parts": result.parts, "page_of": result.page_of,  # the next build's guesses (tujie/parts.py)
+              "flow": sorted(result.flow), "sections": [s.id for s in result.report.sections]}
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 

@@ -55,27 +55,49 @@ def sections_of(name: str, count: int, flow: frozenset[int]) -> tuple[int, ...]:
     return tuple(held)
 
 
-def plan_flow(measured: list["Part"], rules, type_height_mm: float) -> frozenset[int]:
-    """Which sections flow on after the previous one instead of opening a page.
+def should_flow(fill_before: float, alone: "Part", rules, type_height_mm: float) -> bool:
+    """Whether a section (``alone``: laid out by itself, with its full opener) goes on the page
+    before it, which is ``fill_before`` full, under a compact band instead of opening a page.
 
-    ``measured`` holds each section laid out alone (with its full opener); a
-    section flows when the page before it is filled less than
-    ``rules.share_below`` (tujie/manifest.py): a short section then shares a
-    page under a compact band instead of leaving most of one white. Heights
-    are in pages; a flowing section is shorter by the opener it no longer has.
+    It does when it is short and fits in the room left (it shares the page), or
+    when the page before would otherwise stay under ``rules.min_fill`` (no page
+    is left mostly empty). A long section after a well-filled page keeps its
+    full opener.
     """
     saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
     gap = 8 / type_height_mm  # the band's space above
+    fills = [shape["fill"] for shape in alone.shapes] or [1.0]
+    short = len(fills) == 1 and fills[0] - saving + gap <= 1 - fill_before
+    return short or fill_before < rules.min_fill
+
+
+def plan_flow(measured: list["Part"], rules, type_height_mm: float) -> frozenset[int]:
+    """A first guess of which sections flow on after the previous one (:func:`should_flow`),
+    from each section laid out alone; :func:`corrected_flow` then checks it on the real pages."""
     flow, fill = set(), None
+    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
     for i, part in enumerate(measured):
         fills = [shape["fill"] for shape in part.shapes] or [1.0]
-        if fill is not None and fill < rules.share_below:
+        if fill is not None and should_flow(fill, part, rules, type_height_mm):
             flow.add(i)
-            depth = fill + gap + (len(fills) - 1) + fills[-1] - saving
-            fill = depth - int(depth) if depth > 1 else depth
+            depth = fill + (len(fills) - 1) + fills[-1] - saving
+            fill = fills[-1] if depth > 1 else depth  # spilled: its own last page is a fair guess
         else:
             fill = fills[-1]
     return frozenset(flow)
+
+
+def corrected_flow(laid: list["Part"], measured: list["Part"], flow: frozenset[int], rules,
+                   type_height_mm: float) -> frozenset[int]:
+    """``flow`` plus the sections that, on the pages as really laid out, should have flowed."""
+    groups = [p for p in laid if p.name.startswith("section-")]
+    added = set(flow)
+    for before, after in zip(groups, groups[1:]):
+        first = int(after.name.split("-")[1])
+        last_fill = before.shapes[-1]["fill"] if before.shapes else 1.0
+        if should_flow(last_fill, measured[first], rules, type_height_mm):
+            added.add(first)
+    return frozenset(added)
 
 
 def notes_pages(end_start: int) -> int:
