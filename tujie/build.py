@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ReportError
+from .errors import ReportError, ReportErrors
 
 PROJECT = Path(__file__).resolve().parent.parent
 EDITIONS = ("print", "screen", "image")
@@ -69,7 +69,7 @@ class BuildResult:
     laid_out: int = 0  # parts laid out by this build (the others came from the cache)
     page_of: dict[str, int] = field(default_factory=dict)  # anchor (section, figure) → page number
     flow: frozenset = frozenset()  # sections set on the page before them (tujie/parts.plan_flow)
-    shapes: list = field(default_factory=list)  # tujie.qa.PageShape dicts of every page, in order
+    design: object = None  # tujie.qa.DesignReport: fill of each content page, findings
 
     @property
     def pdf(self) -> Path:
@@ -514,7 +514,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
                                                 theme.cmyk_table() if "print" in editions else None,
                                                 allow_overflow, parallel, _read_record(out_dir))
         result.flow = flow
-        result.shapes = [shape for p in laid for shape in p.shapes]
+        result.design = _design_review(laid, layout, report, source, allow_overflow)
         for warning in (w for p in laid for w in p.warnings):
             print(warning, file=sys.stderr)
         result.pages = sum(p.pages for p in laid)
@@ -567,6 +567,21 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
     finally:
         guard.release()  # issue 5: on failure this first stops the print worker, so nothing waits for it
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _design_review(laid, layout, report, source: Path, allow_overflow: bool):
+    """Design findings (tujie/qa.py): errors when the report asks ``checks.design: fail``, else warnings."""
+    from .qa import review
+
+    def locate(page: int, text: str | None, message: str) -> str:
+        return f"文件 {source}：第 {page} 页：{message}" + (f"（“{text}”）" if text else "")
+
+    design = review(laid, layout.sections, locate)
+    if design.findings and report.checks.design == "fail" and not allow_overflow:
+        raise ReportErrors([ReportError(f"设计检查：{f}") for f in design.findings])
+    for finding in design.findings:
+        print(f"警告（设计检查）：{finding}", file=sys.stderr)
+    return design
 
 
 def _revision_datetime(report):

@@ -129,6 +129,8 @@ def build_one(source: str, paths: Paths, options: dict) -> Outcome:
         return Outcome(source, True, [f"✓ {source}：数据、版式和字体都没有变化，沿用上次生成的文件（用时 {took:.2f} 秒）"], [])
     lines = [f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查"]
     lines += [f"    {EDITION_NAMES[edition]}  {_relative(path)}" for edition, path in result.files.items()]
+    if result.design is not None:
+        lines.append(f"    {result.design.summary()}")
     return Outcome(source, True, lines, [])
 
 

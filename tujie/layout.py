@@ -140,6 +140,17 @@ class Geometry:
         minimum = self.layout.grid.wide_card_min_mm if wide else None
         return self.layout.columns(count, within or self.width, minimum)
 
+    def cols_for(self, figures, within: float | None = None, padding: float = 7) -> int:
+        """Columns for cards of these figures: as many as fit, fewer while the widest number
+        would not fit its card even at the smallest size (a long value like 99999.99万平方米)."""
+        figures = list(figures)
+        cols = self.cols(len(figures), within)
+        smallest = self.layout.grid.number_sizes_pt[-1:]
+        while cols > 1 and any(self.number_pt(f, self.card_width(cols, within) - padding, smallest) is None
+                               for f in figures):
+            cols -= 1
+        return cols
+
     def card_width(self, cols: int, within: float | None = None) -> float:
         return ((within or self.width) - self.gap * (cols - 1)) / cols
 
@@ -151,7 +162,7 @@ class Geometry:
         for size in sizes:
             if self.measure.width_mm(fig.display, size, 900) + fixed <= width_mm:
                 return size
-        return sizes[-1]
+        return None if len(sizes) == 1 else sizes[-1]  # one size asked for: None says it does not fit
 
 
 QUALIFIERS_SHOWN = ("突破", "超过", "达到", "力争", "提高到", "力争突破", "以上", "以下", "以内")

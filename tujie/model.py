@@ -208,6 +208,11 @@ class Target(Text, Item):
     def diff_label(self, index: int) -> str:
         return f"目标第{index + 1}条"
 
+    @property
+    def main(self) -> Figure | None:
+        """The figure shown large: the bar's, else the first."""
+        return self.figures[self.bar] if self.bar else next(iter(self.figures.values()), None)
+
 
 class TargetsBlock(Block):
     type: Literal["targets"]
@@ -576,8 +581,15 @@ class Typography(Strict):
     han_latin_space: bool = False  # ¼ em between Han characters and Latin letters or digits
 
 
+class Checks(Strict):
+    """What the build does with design findings (tujie/qa.py): warn, or refuse the booklet."""
+
+    design: Literal["warn", "fail"] = "warn"
+
+
 class Report(Strict):
     report: ReportInfo
+    checks: Checks = Checks()
     page: Page = Page()
     typography: Typography = Typography()
     layout: str = Field(default="booklet", pattern=r"^[a-z][a-z0-9_-]*$")

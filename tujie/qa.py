@@ -93,3 +93,50 @@ def _text(box) -> str:
     if isinstance(box, boxes.TextBox):
         return box.text
     return "".join(_text(c) for c in getattr(box, "children", ()) if isinstance(c, boxes.Box))[:30]
+
+
+# ---------------------------------------------------------------- findings over the booklet
+
+
+@dataclass(frozen=True)
+class DesignReport:
+    """The design check of one booklet: fill of each content page, and what sits badly."""
+
+    fills: dict[int, float]  # page number → fill, for content pages (the last ones exempt: see review)
+    findings: list[str]  # Chinese, each naming the page, its section and the data line
+
+    def summary(self) -> str:
+        if not self.fills:
+            return "设计检查：没有内容页"
+        values = sorted(self.fills.values())
+        low_page = min(self.fills, key=self.fills.get)
+        mean = sum(values) / len(values)
+        return (f"设计检查：内容页 {len(values)} 页，版心平均填充 {mean:.0%}，最低 {values[0]:.0%}（第 {low_page} 页）；"
+                f"{'发现 ' + str(len(self.findings)) + ' 处问题' if self.findings else '没有发现问题'}")
+
+
+def review(parts: list, rules, locate) -> DesignReport:
+    """Check the laid-out parts (tujie/parts.Part, in booklet order) against the layout's rules.
+
+    Content pages are the section parts' pages. Exempt from the fill rule: the
+    last page of the body (the report simply ends there) and the data index
+    (an appendix), as well as cover, contents, notes and back cover.
+    ``locate(page, text)`` turns a finding into a located Chinese message.
+    """
+    sections = [p for p in parts if p.name.startswith("section-")]
+    fills: dict[int, float] = {}
+    findings: list[str] = []
+    last_body = max((p.start + p.pages - 1 for p in sections), default=0)
+    for part in sections:
+        for offset, shape in enumerate(part.shapes):
+            number = part.start + offset
+            if shape["kind"] != "content":
+                continue
+            fills[number] = shape["fill"]
+            if shape["fill"] < rules.min_fill and number != last_body:
+                findings.append(locate(number, None, f"版心只排到 {shape['fill']:.0%}，下方大半是空白"))
+            if shape["last_is_heading"] and shape["fill"] > 0.5:
+                findings.append(locate(number, shape["heading"], f"页面底部的标题“{shape['heading']}”和下面的内容分开了"))
+            if shape["lines"] <= 2 and shape["cards"] <= 1 and number != last_body and shape["fill"] < 0.3:
+                findings.append(locate(number, None, "这一页只有一行文字或一张卡片"))
+    return DesignReport(fills, findings)

@@ -1,0 +1,187 @@
+"""The design system: every block type, any page size, pages that are neither clipped nor empty.
+
+Checked on produced PDFs: the example reports in source/ (three page sizes,
+every block type), random reports from tests/gen.py, and small reports made
+for one rule each (a number that must step down, a table longer than a page,
+a picture too coarse to print).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pdfplumber
+import pytest
+import yaml
+
+from conftest import SOURCE
+from fill import page_fills
+from gen import build_case
+from tujie.build import PROJECT, Paths, build_report
+from tujie.errors import ReportError
+from tujie.load import load_report
+from tujie.manifest import load_layout
+from tujie.model import BLOCK_TYPES, ChartBlock, figures_in, walk
+
+EXAMPLES = sorted(SOURCE.glob("*.yaml"))
+LAYOUT = load_layout(PROJECT / "layouts", "booklet")
+
+
+@pytest.fixture(scope="session")
+def street_build(tmp_path_factory):
+    return build_report(SOURCE / "sample-street-2025.yaml", Paths(output=tmp_path_factory.mktemp("street")),
+                        editions=("screen",))
+
+
+def test_examples_use_every_block_type_in_three_page_sizes():
+    reports = [load_report(p) for p in EXAMPLES]
+    used = {type(v).__name__ for r in reports for _, v in walk(r)}
+    charts = {v.chart for r in reports for _, v in walk(r) if isinstance(v, ChartBlock)}
+    assert {cls.__name__ for cls in BLOCK_TYPES.values()} <= used
+    assert charts == set(ChartBlock.model_fields["chart"].annotation.__args__)
+    assert len({r.page.size for r in reports}) >= 3
+
+
+def _figure_shaped(data) -> int:
+    """Figures in dumped data, found without the walker: mappings with the fields of a Figure."""
+    if isinstance(data, dict):
+        own = 1 if {"value", "label", "unit", "max", "year"} <= data.keys() else 0
+        return own + sum(_figure_shaped(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(_figure_shaped(v) for v in data)
+    return 0
+
+
+def test_every_block_types_figures_reach_report_figures():
+    seen = set()
+    for path in EXAMPLES:
+        report = load_report(path)
+        every = report.figures()
+        for section in report.sections:
+            for block in section.blocks:
+                seen.add(block.type)
+                found = dict(figures_in(block))
+                assert len(found) == _figure_shaped(block.model_dump()), block.type
+                assert all(every[fid] is fig for fid, fig in found.items()), block.type
+    assert seen == set(BLOCK_TYPES)
+
+
+def _content_pages(result) -> list[int]:
+    """1-based pages of the section parts (the body), from the build's part page counts."""
+    pages, page = [], 1
+    for name, count in result.parts.items():
+        if name.startswith("section-"):
+            pages += list(range(page, page + count))
+        page += count
+    return pages
+
+
+@pytest.mark.parametrize("which", ["default_build", "sample_build", "street_build"])
+def test_example_pages_are_filled(which, request):
+    result = request.getfixturevalue(which)
+    report = load_report(SOURCE / f"{result.out_dir.name}.yaml")
+    fills = page_fills(result.pdf, LAYOUT.margins_for(report.page.width_mm))
+    body = _content_pages(result)
+    low = {p: round(fills[p - 1], 2) for p in body[:-1] if fills[p - 1] < 0.60}
+    assert not low, f"pages under 60 % of the type area: {low}"
+    if which == "default_build":
+        mean = sum(fills[p - 1] for p in body) / len(body)
+        assert mean >= 0.85, mean
+
+
+def test_every_example_builds_with_its_design_checks(street_build, sample_build, default_build):
+    for result in (street_build, sample_build, default_build):
+        assert result.design.fills and not result.design.findings, result.design.findings
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_reports_build_without_overflow(seed, tmp_path):
+    outcome = build_case(seed, tmp_path, small=True)
+    assert outcome["ok"], outcome["error"]
+    assert outcome["pages"] % 4 == 0
+
+
+# ---------------------------------------------------------------- one rule each
+
+
+def _tiny(tmp_path: Path, size: str, blocks: list[dict], **extra) -> Path:
+    data = {"report": {"title": "工作报告", "district": "试验区", "year": 2025, "issuer": "试验区办公室",
+                       "revision": {"label": tmp_path.name[-12:].replace("_", "-"), "date": "2026-12-02"}},
+            "page": {"size": size}, "sections": [{"id": "s1", "title": "第一章", "blocks": blocks}], **extra}
+    source = tmp_path / "tiny.yaml"
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).replace("'2026-12-02'", "2026-12-02")
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def _build(source: Path):
+    return build_report(source, Paths(output=source.parent / "out"), editions=("screen",))
+
+
+def test_a_long_number_steps_down_instead_of_overflowing(tmp_path):
+    figures = {f"k{i}": {"value": 99999.99 if i == 0 else 12, "unit": "万平方米", "label": f"指标{i}"} for i in range(8)}
+    result = _build(_tiny(tmp_path, "A5", [{"type": "kpis", "figures": figures}]))  # an overflow would raise
+    with pdfplumber.open(result.pdf) as pdf:
+        sizes = {}
+        for page in pdf.pages:
+            for word in page.extract_words(extra_attrs=["size"]):
+                sizes.setdefault(word["text"], word["size"])
+    big = sizes["99999.99"]
+    small = sizes["12"]
+    assert big < small <= 26 * 1.01, (big, small)
+
+
+def test_a_long_table_repeats_its_header_and_computes_rates(tmp_path):
+    rows = [{"name": f"项目{i}", "target": 100 + i, "actual": 90 + i} for i in range(60)]
+    table = {"type": "table", "title": "项目表", "rows": rows, "columns": [
+        {"key": "name", "title": "项目名称"}, {"key": "target", "title": "计划", "unit": "万元"},
+        {"key": "actual", "title": "完成", "unit": "万元"},
+        {"key": "rate", "title": "完成率", "unit": "%", "compute": "actual / target"}]}
+    result = _build(_tiny(tmp_path, "A5", [table]))
+    with pdfplumber.open(result.pdf) as pdf:
+        pages = [p.extract_text() or "" for p in pdf.pages]
+        rate_x = [w["x1"] for p in pdf.pages for w in p.extract_words() if w["text"] in ("90.0", "99.2")]
+    with_rows = [text for text in pages if "项目1" in text or "项目59" in text]
+    assert len(with_rows) >= 2
+    assert all("项目名称" in text and "完成率" in text for text in with_rows)
+    assert "90.0" in pages[with_rows and pages.index(with_rows[0])]  # 90 ÷ 100
+    assert len({round(x) for x in rate_x}) == 1, rate_x  # numbers right-aligned in their column
+
+
+def test_timeline_runs_across_a_wide_page_and_down_a_narrow_one(tmp_path):
+    milestones = [{"when": f"{q}季度", "text": f"完成第{q}项工作。"} for q in "一二三四"]
+    xs = {}
+    for size in ("A4", "A5"):
+        folder = tmp_path / size
+        folder.mkdir()
+        result = _build(_tiny(folder, size, [{"type": "timeline", "milestones": milestones}]))
+        with pdfplumber.open(result.pdf) as pdf:
+            xs[size] = [w["x0"] for p in pdf.pages for w in p.extract_words() if w["text"].endswith("季度")]
+    assert len(set(round(x) for x in xs["A4"])) == 4  # side by side
+    assert len(set(round(x) for x in xs["A5"])) == 1  # one under another
+
+
+def _png(path: Path, width: int, height: int) -> None:
+    raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_images_are_placed_checked_for_resolution_and_kept_inside(tmp_path):
+    _png(tmp_path / "sharp.png", 1800, 900)
+    _png(tmp_path / "coarse.png", 300, 150)
+    ok = _build(_tiny(tmp_path, "A5", [{"type": "image", "src": "sharp.png", "caption": "项目全景", "alt": "项目全景照片"}]))
+    with pdfplumber.open(ok.pdf) as pdf:
+        assert any(p.images for p in pdf.pages)
+        assert any("项目全景" in (p.extract_text() or "") for p in pdf.pages)
+    coarse = _tiny(tmp_path, "A5", [{"type": "image", "src": "coarse.png", "caption": "项目全景", "alt": "照片"}])
+    with pytest.raises(ReportError) as caught:
+        _build(coarse)
+    assert "dpi" in str(caught.value) and "第" in str(caught.value) and "src" in str(caught.value)
+    outside = _tiny(tmp_path, "A5", [{"type": "image", "src": "../sharp.png", "caption": "外面", "alt": "外面"}])
+    with pytest.raises(ReportError) as caught:
+        _build(outside)
+    assert "项目文件夹以内" in str(caught.value)
