@@ -185,3 +185,17 @@ def test_images_are_placed_checked_for_resolution_and_kept_inside(tmp_path):
     with pytest.raises(ReportError) as caught:
         _build(outside)
     assert "项目文件夹以内" in str(caught.value)
+
+
+def test_a_second_layout_is_a_folder_with_a_manifest(tmp_path):
+    """layouts/jianyue extends the booklet layout: its own colours reach the page, its rules are inherited."""
+    jianyue = load_layout(PROJECT / "layouts", "jianyue")
+    assert jianyue.extends == "booklet" and jianyue.grid == LAYOUT.grid
+    brand = jianyue.theme.colors["brand"].rgb
+    assert brand != LAYOUT.theme.colors["brand"].rgb
+    result = _build(_tiny(tmp_path, "B5", [{"type": "lead", "text": "简约版的导语。"}], layout="jianyue"))
+    wanted = tuple(int(brand[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    with pdfplumber.open(result.pdf) as pdf:
+        fills = {tuple(round(v, 3) for v in r["non_stroking_color"]) for r in pdf.pages[0].rects
+                 if r.get("non_stroking_color") and len(r["non_stroking_color"]) == 3}
+    assert tuple(round(v, 3) for v in wanted) in fills, fills
