@@ -404,7 +404,8 @@ class PartRunner:
                     raise error
         else:
             found.update((job.name, parts.lay_out(job)) for job in jobs)
-        self.laid_out += len(jobs)
+        if write:  # measuring a section alone (tujie/parts.plan_flow) is not a part of the booklet
+            self.laid_out += len(jobs)
         return [found[name] for name, _, _ in items]
 
     def _pool(self):
