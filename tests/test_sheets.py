@@ -280,6 +280,7 @@ BAD_SHEETS = {
     "header only": ([HEADER], ["第 1 行", "只有表头"]),
     "row without id": ([HEADER, [None] + GDP[1:]], ["第 2 行", "A 列（编号）", "没有编号"]),
     "empty label": ([HEADER, GDP[:2] + [""] + GDP[3:]], ["第 2 行", "C 列（说明）", "说明不能空着"]),
+    "line break in a label": ([HEADER, GDP[:2] + ["地区生产\n总值"] + GDP[3:]], ["第 2 行", "C 列（说明）", "换行"]),
     "boolean number": ([HEADER, GDP[:3] + [True] + GDP[4:]], ["第 2 行", "D 列（数值）", "TRUE"]),
     # passes the sheet checks, fails the report's: the loader's located message, with the sheet row added
     "negative value": ([HEADER, GDP[:3] + [-5] + GDP[4:]],
@@ -319,6 +320,7 @@ BAD_FILES = {
     "fake.xlsx": ("编号,数值\ngdp_2019,1120\n".encode(), "不是有效的 Excel 工作簿"),
     "broken.xlsx": (b"PK\x03\x04" + bytes(200), "不是有效的 Excel 工作簿"),
     "missing.xlsx": (None, "文件不存在"),
+    "swapped.yaml": (b"report: {}\n", "先写表格，再写报告数据文件"),
 }
 
 
@@ -429,3 +431,11 @@ def test_values_that_need_quotes_read_back_as_text(tmp_path):
         for where in (("a", "c"), ("d",)):
             got, _ = parse_yaml(doc.updated({where: value}), "x")
             assert (got["a"]["c"] if where == ("a", "c") else got["d"]) == value, (where, value)
+
+
+def test_tab_separated_utf16_as_excel_saves_unicode_text(report, tmp_path, capsys):
+    sheet = tmp_path / "统计局.csv"
+    sheet.write_bytes("编号\t数值\r\ngdp_2019\t1120\r\n".encode("utf-16"))  # with its BOM
+    code, _, err = run(capsys, "import", str(sheet), str(report), "--yes")
+    assert code == 0, err
+    assert load_report(report).figures()["gdp_2019"].value == 1120

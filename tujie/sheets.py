@@ -298,8 +298,9 @@ def read_sheet(path: Path, shown_as: str | None = None) -> Sheet:
     elif suffix == ".xls":
         raise ReportError("旧版 Excel（.xls）格式无法读取；请在 Excel 里“另存为”Excel 工作簿（.xlsx）后再导入", file=file)
     else:
-        raise ReportError(f"只能导入 Excel 工作簿（.xlsx）或 CSV 文件（.csv），这个文件是“{suffix or '无扩展名'}”",
-                          file=file)
+        swapped = "；请注意参数的顺序：先写表格，再写报告数据文件" if suffix in (".yaml", ".yml") else ""
+        raise ReportError(f"只能导入 Excel 工作簿（.xlsx）或 CSV 文件（.csv），这个文件是“{suffix or '无扩展名'}”"
+                          + swapped, file=file)
     return _parse(table, file, name)
 
 
@@ -333,6 +334,7 @@ def _xlsx_rows(raw: bytes, file: str) -> tuple[str, list[tuple]]:
                           file=file) from None
     try:
         sheet = book[SHEET_TITLE] if SHEET_TITLE in book.sheetnames else book.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong used range; read every cell there is
         table = []
         for values in sheet.iter_rows(values_only=True):
             table.append(values)
@@ -348,12 +350,10 @@ def _csv_rows(raw: bytes, file: str) -> list[tuple]:
     text = _decode(raw, file)
     if "\x00" in text:
         raise ReportError("文件不是文本格式的 CSV；请在 Excel 里“另存为”“CSV UTF-8（逗号分隔）”", file=file)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    table = [tuple(row) for row in csv.reader(io.StringIO(text), dialect)]
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    # the header line decides: Excel writes commas, “Unicode 文本” tabs, some locales semicolons
+    delimiter = max(",\t;", key=first.count)
+    table = [tuple(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     if len(table) > MAX_ROWS + 1:
         raise ReportError(f"表格超过 {MAX_ROWS} 行，报告不会有这么多数字；请检查是否选错了文件", file=file)
     return table
@@ -503,8 +503,18 @@ def _year(cell) -> int | None:
     return int(value)
 
 
-def _label(cell) -> str:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _words(cell) -> str:
     text = _text(cell)
+    if _CONTROL.search(text):
+        raise _Bad("文字里有换行（Alt+回车）或看不见的控制字符，请删掉")
+    return text
+
+
+def _label(cell) -> str:
+    text = _words(cell)
     if not text:
         raise _Bad("说明不能空着")
     return text
@@ -513,8 +523,8 @@ def _label(cell) -> str:
 _READERS = {
     "label": _label,
     "value": _number,
-    "unit": _text,
-    "qualifier": lambda cell: _text(cell) or None,
+    "unit": _words,
+    "qualifier": lambda cell: _words(cell) or None,
     "year": _year,
 }
 
