@@ -439,3 +439,19 @@ def test_tab_separated_utf16_as_excel_saves_unicode_text(report, tmp_path, capsy
     code, _, err = run(capsys, "import", str(sheet), str(report), "--yes")
     assert code == 0, err
     assert load_report(report).figures()["gdp_2019"].value == 1120
+
+
+def test_library_calls_for_the_editor(exported, report):
+    """The editor imports an upload: bytes → sheet → plan (against its own copy of the file) → write."""
+    from tujie.sheets import apply_import, plan_import, sheet_from_bytes
+
+    doc = YamlDocument.read(report)
+    sheet = sheet_from_bytes(edited(exported, report.parent.parent, {f"D{row_of(exported, 'gdp_2019')}": 1120})
+                             .read_bytes(), "数据.xlsx")
+    plan = plan_import(sheet, report, doc)
+    assert [c.describe() for c in plan.changes] == ["地区生产总值（2019年）：1100亿元 → 1120亿元（钱塘新区成立以来工作回顾）"]
+    assert plan.changed_lines == 1 and not plan.unit_changes
+    report.write_text(report.read_text(encoding="utf-8") + "# 另一个窗口加的注释\n", encoding="utf-8")
+    with pytest.raises(FileChanged):
+        apply_import(plan)
+    assert "value: 1100," in report.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ Windows saves it) and the report file; out, the figures updated by id
 so only the changed lines differ. The steps are separate library calls so
 the browser editor can reuse them:
 
-* :func:`read_sheet` — the sheet's rows, or located Chinese errors (sheet,
+* :func:`read_sheet` (or :func:`sheet_from_bytes` for an upload) — the sheet's rows, or located Chinese errors (sheet,
   row, column) for a missing header, text in a number cell, a duplicate id,
   an empty or unreadable file;
 * :func:`plan_import` — the edits, the updated text validated by the
@@ -284,8 +284,18 @@ def read_sheet(path: Path, shown_as: str | None = None) -> Sheet:
     that :func:`plan_import` reports them together with unknown ids.
     """
     file = shown_as or str(path)
-    raw = _read(path, file)
-    suffix = path.suffix.lower()
+    return sheet_from_bytes(_read(path, file), path.name, file)
+
+
+def sheet_from_bytes(raw: bytes, filename: str, shown_as: str | None = None) -> Sheet:
+    """:func:`read_sheet` for bytes already in memory (an upload); ``filename``'s extension tells the type."""
+    file = shown_as or filename
+    suffix = Path(filename).suffix.lower()
+    if len(raw) > MAX_BYTES:
+        raise ReportError(f"文件太大（{len(raw) / 1024 / 1024:.1f} MB），数字表格不应超过 "
+                          f"{MAX_BYTES // 1024 // 1024} MB；请检查是否选错了文件", file=file)
+    if not raw.strip():
+        raise ReportError("文件是空的，没有任何数据", file=file)
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReportError("这是旧版 Excel（.xls）格式，无法读取；请在 Excel 里“另存为”Excel 工作簿（.xlsx）"
                           "或“CSV UTF-8（逗号分隔）”后再导入", file=file)
@@ -311,12 +321,9 @@ def _read(path: Path, file: str) -> bytes:
         if path.stat().st_size > MAX_BYTES:
             raise ReportError(f"文件太大（{path.stat().st_size / 1024 / 1024:.1f} MB），数字表格不应超过 "
                               f"{MAX_BYTES // 1024 // 1024} MB；请检查是否选错了文件", file=file)
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ReportError(f"无法读取文件（{exc.strerror}）", file=file) from None
-    if not raw.strip():
-        raise ReportError("文件是空的，没有任何数据", file=file)
-    return raw
 
 
 def _xlsx_rows(raw: bytes, file: str) -> tuple[str, list[tuple]]:
@@ -566,14 +573,16 @@ class ImportPlan:
         return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
 
 
-def plan_import(sheet: Sheet, source: Path) -> ImportPlan:
+def plan_import(sheet: Sheet, source: Path, document: YamlDocument | None = None) -> ImportPlan:
     """Match the sheet's rows to the report's figures and work out the updated file.
 
-    Raises ReportErrors listing every bad cell and unknown id, or the
-    loader's located message when the updated report would not validate.
-    Nothing is written.
+    ``document`` is the report as read earlier (the editor's copy, whose
+    hash guards the write); by default the file is read now. Raises
+    ReportErrors listing every bad cell and unknown id, or the loader's
+    located message when the updated report would not validate. Nothing is
+    written.
     """
-    document = YamlDocument.read(source)
+    document = document or YamlDocument.read(source)
     old = validate_text(document.text, source)
     figures = old.figures()
     paths = document.figure_paths()
