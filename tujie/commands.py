@@ -74,3 +74,37 @@ def _watch_arguments(p: argparse.ArgumentParser) -> None:
 
 run_watch.arguments = _watch_arguments
 command("watch", "监视数据、版式和字体，一有修改就重新生成屏幕版（编辑时用）")(run_watch)
+
+
+def run_export_figures(args: argparse.Namespace) -> int:
+    """render.py export-figures: every figure of a report as a spreadsheet (see tujie.sheets)."""
+    from . import sheets
+
+    return sheets.run_export(args)
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    from . import sheets
+
+    sheets.export_arguments(p)
+
+
+run_export_figures.arguments = _export_arguments
+command("export-figures", "把报告里的全部数字导出为 Excel 表格（供统计局核对）")(run_export_figures)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """render.py import: update figures by id from a spreadsheet, after showing what changes."""
+    from . import sheets
+
+    return sheets.run_import(args)
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    from . import sheets
+
+    sheets.import_arguments(p)
+
+
+run_import.arguments = _import_arguments
+command("import", "从 Excel 或 CSV 表格导入更正后的数字（先列出改动，确认后写入，保留备份）")(run_import)

@@ -251,7 +251,11 @@ def read_limited(path: Path, file: str) -> bytes:
 def load_yaml(path: Path, display_name: str | None = None) -> tuple[dict, dict]:
     """Read a report file; return (data, marks) where marks maps paths to (line, column)."""
     file = display_name or str(path)
-    text = decode(read_limited(path, file), file)
+    return parse_yaml(decode(read_limited(path, file), file), file)
+
+
+def parse_yaml(text: str, file: str) -> tuple[dict, dict]:
+    """Report text (already decoded) → (data, marks), with the same checks as :func:`load_yaml`."""
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip(" ")
         if stripped.startswith("\t"):
