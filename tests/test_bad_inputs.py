@@ -255,7 +255,7 @@ def test_markup_in_the_data_prints_literally(tmp_path):
                     "{{7*7}}", "{%include'x'%}", "<style>body{display:none}</style>"]:
         assert squash(literal) in printed, literal
     assert "49" not in printed  # the template expression was not evaluated
-    html = (result.out_dir / f"{source.stem}.html").read_text(encoding="utf-8")
+    html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;" in html and "<script>" not in html
 
 

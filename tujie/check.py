@@ -265,8 +265,8 @@ def check_metadata(pdf: pikepdf.Pdf, kind: str) -> list[str]:
     return problems
 
 
-def check_pdf(path: Path) -> list[Finding]:
-    """Every preflight rule that applies to this PDF."""
+def check_pdf(path: Path, report=None) -> list[Finding]:
+    """Every preflight rule that applies to this PDF (``report``: the validated Report it was made from, if known)."""
     file = str(path)
     findings: list[Finding] = []
 
@@ -319,20 +319,27 @@ def check_long_image(path: Path) -> list[Finding]:
 
 
 def check_paths(paths: list[Path]) -> list[Finding]:
-    """Preflight files, or every edition file inside the given folders."""
+    """Preflight files, or every edition's files inside the given folders.
+
+    Which check a file gets is decided by the edition registry
+    (tujie/registry.py): each edition claims its own files.
+    """
+    from .registry import edition_of
+
     findings = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in (".pdf", ".jpg") and not p.name.startswith("."))
+            files = sorted(p for p in path.iterdir() if not p.name.startswith(".") and edition_of(p))
         else:
             files = [path]
         if not files:
             findings.append(Finding(str(path), "文件", False, "没有找到可检查的文件"))
         for file in files:
+            edition = edition_of(file)
             if not file.exists():
                 findings.append(Finding(str(file), "文件", False, "文件不存在"))
-            elif file.suffix == ".jpg":
-                findings.extend(check_long_image(file))
+            elif edition is None:
+                findings.append(Finding(str(file), "文件", False, "不是本程序生成的任何一种版本"))
             else:
-                findings.extend(check_pdf(file))
+                findings.extend(edition.check(file))
     return findings
