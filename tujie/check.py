@@ -343,3 +343,67 @@ def check_paths(paths: list[Path]) -> list[Finding]:
             else:
                 findings.extend(edition.check(file))
     return findings
+
+
+_REFERENCE = re.compile(r"""(?:\bsrc|\bhref|\bxlink:href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)["']?\s*\)""")
+
+
+def web_references(page: str) -> list[str]:
+    """Every URL an HTML page (with its inline CSS and SVG) refers to."""
+    return [a or b for a, b in _REFERENCE.findall(page)]
+
+
+def check_web(folder: Path, max_bytes: int) -> list[Finding]:
+    """The web edition: complete, inside its folder, light, and fonts covering exactly what is shown."""
+    from fontTools.ttLib import TTFont
+
+    from .web import page_characters
+
+    file = str(folder / "index.html")
+    if not (folder / "index.html").is_file():
+        return [Finding(file, "网页版", False, "没有 index.html")]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    findings = []
+
+    def add(rule: str, problems: list[str], ok_message: str) -> None:
+        findings.extend([Finding(file, rule, False, p) for p in problems[:8]] or [Finding(file, rule, True, ok_message)])
+
+    outside, missing = [], []
+    for ref in web_references(page):
+        if ref.startswith("#"):
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/|\.\.", ref, re.I):
+            outside.append(f"引用了网页版文件夹以外的资源：{ref[:80]}")
+        elif not (folder / ref).is_file():
+            missing.append(f"引用的文件不存在：{ref}")
+    add("网页版引用", outside + missing, "只引用 web/ 里的文件，没有外部请求")
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    add("网页版大小", [f"共 {size / 1024 / 1024:.2f} MB，超过 {max_bytes / 1024 / 1024:.0f} MB"] if size > max_bytes else [],
+        f"共 {size / 1024:.0f} KB")
+    problems = []
+    if '<html lang="zh-CN">' not in page:
+        problems.append('缺少 lang="zh-CN"')
+    if "<script" in page:
+        problems.append("含有脚本（网页版不应需要 JavaScript）")
+    # a chart is an image labelled by its caption; anything else drawn in SVG is decoration
+    unlabelled = [m for m in re.findall(r"<svg\b[^>]*>", page) if 'aria-hidden="true"' not in m
+                  and not ('role="img"' in m and re.search(r"aria-label(ledby)?=\"[^\"]+\"", m))]
+    if unlabelled:
+        problems.append(f"有 {len(unlabelled)} 个图表没有文字说明（aria-labelledby）")
+    if re.search(r"<img\b(?![^>]*\balt=)", page):
+        problems.append("有图片没有 alt 文字")
+    add("网页版结构", problems, "语言、图表说明齐全，不需要脚本")
+    shown = {ord(ch) for ch in page_characters(page)}
+    font_problems = []
+    fonts = sorted((folder / "fonts").glob("*.woff2"))
+    for font_path in fonts:
+        with TTFont(font_path) as font:
+            cmap = set(font.getBestCmap())
+        if shown - cmap:
+            font_problems.append(f"{font_path.name} 缺少 {len(shown - cmap)} 个字，如“{chr(min(shown - cmap))}”")
+        if cmap - shown:
+            font_problems.append(f"{font_path.name} 多了 {len(cmap - shown)} 个页面上没有的字")
+    if not fonts:
+        font_problems.append("没有字体文件")
+    add("网页版字体", font_problems, f"{len(fonts)} 个 WOFF2 字体，恰好包含页面上的 {len(shown)} 个字符")
+    return findings

@@ -125,7 +125,8 @@ def build_one(source: str, paths: Paths, options: dict) -> Outcome:
     took = time.perf_counter() - start
     if result.unchanged:
         return Outcome(source, True, [f"✓ {source}：数据、版式和字体都没有变化，沿用上次生成的文件（用时 {took:.2f} 秒）"], [])
-    lines = [f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查"]
+    pages = f"{result.pages} 页，" if result.pages else ""  # the web edition alone lays out no pages
+    lines = [f"✓ {source}：{pages}用时 {took:.1f} 秒，已通过检查"]
     for edition, path in result.files.items():
         lines.append(f"    {EDITIONS[edition].title}  {_relative(path)}")
         if edition in result.summaries:

@@ -174,8 +174,40 @@ class ImageEdition(Edition):
         return check_long_image(path)
 
 
+class WebEdition(Edition):
+    """The H5 edition for phones: ``web/`` with index.html and its fonts (tujie/web.py)."""
+
+    name, title = "web", "网页版（手机阅读）"
+    needs_booklet = False  # rendered from the report itself, with its own templates (layouts/web/)
+    folder = "web"
+    max_bytes = 2 * 1024 * 1024
+
+    def file_names(self, stem: str) -> list[str]:
+        return [f"{self.folder}/index.html", f"{self.folder}/fonts/*.woff2"]
+
+    def build(self, ctx: EditionContext) -> Made:
+        from .web import build_site, write_site
+
+        site = build_site(ctx.report, ctx.theme, ctx.paths.layouts / "web", ctx.paths.fonts, ctx.paths.cache)
+        for kind in site.unsupported:
+            print(f"提示：网页版还没有“{kind}”块的模板，暂用通用模板显示它的文字（见 layouts/web/README.md）")
+        files = write_site(site, ctx.stage / self.folder)
+        return Made(files, summary=f"{len(files)} 个文件，共 {site.size / 1024:.0f} KB，打开时 {site.requests} 次请求，"
+                                   f"全部在 {self.folder}/ 之内")
+
+    def claims(self, path: Path) -> int:
+        if path.is_dir() and path.name == self.folder and (path / "index.html").is_file():
+            return 2
+        return 2 if path.name == "index.html" and path.parent.name == self.folder else 0
+
+    def check(self, path: Path, report=None) -> list:
+        from .check import check_web
+
+        return check_web(path if path.is_dir() else path.parent, self.max_bytes)
+
+
 # Registration, in build order: an edition comes after those it needs.
-EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(),
+EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(), WebEdition(),
                                                      ImposedEdition())}
 DEFAULT = tuple(name for name, e in EDITIONS.items() if e.default)
 
