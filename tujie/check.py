@@ -265,6 +265,25 @@ def check_metadata(pdf: pikepdf.Pdf, kind: str) -> list[str]:
     return problems
 
 
+def check_qr(path: Path, url: str | None) -> tuple[list[str], str]:
+    """The cover's QR code, rendered at 300 dpi and decoded: it must lead to ``url``, be ≥ 20 mm, with its quiet zone."""
+    from .qr import MIN_MM, QUIET_MODULES, read_codes
+
+    codes = read_codes(path, 0, dpi=300)
+    if not codes:
+        return ([f"封面上没有读出二维码（应指向 {url}）"] if url else []), "封面没有二维码"
+    problems = []
+    for code in codes:
+        if url and code.text != url:
+            problems.append(f"封面二维码指向“{code.text}”，数据里的网页版地址是“{url}”")
+        if code.size_mm < MIN_MM:
+            problems.append(f"封面二维码只有 {code.size_mm:.1f} 毫米宽，至少应为 {MIN_MM} 毫米")
+        if not code.quiet_zone:
+            problems.append(f"封面二维码四周的空白不足 {QUIET_MODULES} 个模块宽")
+    first = codes[0]
+    return problems, f"封面二维码按 300 dpi 读出“{first.text}”，{first.size_mm:.1f} 毫米宽，四周留白充足"
+
+
 def check_pdf(path: Path, report=None) -> list[Finding]:
     """Every preflight rule that applies to this PDF (``report``: the validated Report it was made from, if known)."""
     file = str(path)
@@ -300,6 +319,11 @@ def check_pdf(path: Path, report=None) -> list[Finding]:
             else:
                 add("页数", [] if pages % 4 == 0 else [f"{pages} 页不是 4 的倍数，不能骑马钉装订"], f"{pages} 页，是 4 的倍数")
             add("图片分辨率", check_images(pdf), "没有低于 300 dpi 的图片（图表均为矢量）")
+        if kind in ("print", "screen") and not pdf.docinfo.get(IMPOSED_KEY):
+            url = report.report.web_url if report is not None else None
+            if url or report is None:  # built without web_url: no code expected; a file alone: read what is there
+                problems, message = check_qr(path, url)
+                add("二维码", problems, message)
     return findings
 
 

@@ -105,8 +105,10 @@ class BookletHtml:
             report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
             color_profile=color_profile)
         self.template = env.get_template("booklet.html.j2")
+        from .qr import qr_code
+
         self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
-                            index_columns=index_columns(report))
+                            index_columns=index_columns(report), qr=qr_code(report.report.web_url))
 
     def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,
                page_of: dict[str, int] | None = None) -> str:
