@@ -59,5 +59,6 @@ clean:
 watch: $(VENV)/.installed
 	$(PY) render.py watch $(REPORT)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed test-deps
 	$(PY) bench/run.py --write
+	$(PY) bench/web.py --write
