@@ -81,12 +81,12 @@ def _new_parser(prog: str, description: str, epilog: str | None = None) -> argpa
 
 def build_parser() -> argparse.ArgumentParser:
     listing = "\n".join(f"  {name:<18} {desc}" for name, (desc, _) in COMMANDS.items()) or "  （无）"
-    p = _new_parser("render.py", "把报告数据（YAML）排成可印刷的图解小册子（PDF）。", EPILOG.format(commands=listing))
+    p = _new_parser("render.py", "把报告数据（YAML）排成可印刷的图解小册子（PDF）和手机阅读的网页版。", EPILOG.format(commands=listing))
     p.add_argument("sources", nargs="+", metavar="报告.yaml", help="报告数据文件，可以给多个")
     p.add_argument("-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/）")
-    choices = "、".join(f"{name}（{e.title.strip()}）" for name, e in EDITIONS.items())
+    choices = "；".join(f"{name} {e.title.strip()}" for name, e in EDITIONS.items())
     p.add_argument("-e", "--edition", action="append", choices=list(EDITIONS), metavar="版本",
-                   help=f"只生成某个版本，可重复：{choices}；默认生成 {'、'.join(DEFAULT)}")
+                   help=f"只生成某个版本，可重复。{choices}。默认生成 {'、'.join(DEFAULT)}")
     p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
     p.add_argument("--force", action="store_true", help="即使数据没有变化也重新生成")
     p.add_argument("--no-worker", action="store_true",
