@@ -255,7 +255,7 @@ def test_markup_in_the_data_prints_literally(tmp_path):
                     "{{7*7}}", "{%include'x'%}", "<style>body{display:none}</style>"]:
         assert squash(literal) in printed, literal
     assert "49" not in printed  # the template expression was not evaluated
-    html = (result.out_dir / f"{source.stem}.html").read_text(encoding="utf-8")
+    html = result.html.read_text(encoding="utf-8")
     assert "&lt;script&gt;" in html and "<script>" not in html
 
 
@@ -394,7 +394,7 @@ def test_ctrl_c_while_writing_the_pdf_leaves_no_partial_file(untouched, tiny, ca
 def test_failed_preflight_moves_nothing(untouched, tiny, capsys, monkeypatch):
     from tujie import check
 
-    monkeypatch.setattr(check, "check_paths", lambda paths: [check.Finding(str(paths[0]), "测试", False, "故意失败")])
+    monkeypatch.setattr(check, "check_pdf", lambda path, report=None: [check.Finding(str(path), "测试", False, "故意失败")])
     code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)
     assert code == 1 and "没有通过检查" in err
 

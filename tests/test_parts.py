@@ -30,7 +30,7 @@ def chars_by_page(pdf_path: Path) -> list[list[tuple]]:
 
 def test_parts_joined_equal_the_booklet_laid_out_whole(default_build, tmp_path):
     """Every character on every page sits where a single layout of the whole booklet puts it."""
-    html = default_build.out_dir / f"{DEFAULT.stem}.html"  # the whole booklet's final HTML
+    html = default_build.html  # the whole booklet's final HTML
     roots = [PROJECT, DEFAULT.parent, Path("/usr/share/color/icc/ghostscript")]
     whole = tmp_path / "whole.pdf"
     write_screen(paginate(html.read_text(encoding="utf-8"), PROJECT, roots), whole)

@@ -196,7 +196,7 @@ def test_clreq_rules():
 
 
 def test_justified_lines_of_the_default_report_end_at_the_column_edge(default_build):
-    html = next(default_build.pdf.parent.glob("*.html"))
+    html = default_build.html
     laid_out = laid_out_lines(html)
     measured = []
     for line in pdf_lines(default_build.pdf):

@@ -31,9 +31,9 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ReportError, ReportErrors
+from .registry import DEFAULT, EDITIONS, EditionContext, with_needs
 
 PROJECT = Path(__file__).resolve().parent.parent
-EDITIONS = ("print", "screen", "image")
 # Debian's libgs-common ships this CMYK profile; `make` installs it
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 RECORD = ".build.json"  # what the last good build of a report was made from
@@ -61,7 +61,9 @@ class BuildResult:
     out_dir: Path
     files: dict[str, Path] = field(default_factory=dict)  # edition name → main file
     charts: list[Path] = field(default_factory=list)
-    thumbnails: list[Path] = field(default_factory=list)
+    outputs: dict[str, list[Path]] = field(default_factory=dict)  # edition name → all its files, main first
+    summaries: dict[str, str] = field(default_factory=dict)  # edition name → an extra line for the summary
+    html: Path | None = None  # the whole booklet's final HTML (an intermediate, kept in the cache)
     findings: list = field(default_factory=list)
     unchanged: bool = False  # nothing to do: inputs identical to the last build
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
@@ -70,6 +72,10 @@ class BuildResult:
     page_of: dict[str, int] = field(default_factory=dict)  # anchor (section, figure) → page number
     flow: frozenset = frozenset()  # sections set on the page before them (tujie/parts.plan_flow)
     design: object = None  # tujie.qa.DesignReport: fill of each content page, findings
+
+    @property
+    def thumbnails(self) -> list[Path]:
+        return self.outputs.get("image", [])[1:]
 
     @property
     def pdf(self) -> Path:
@@ -93,7 +99,7 @@ def fonts_digest(font_dir: Path) -> bytes:
     return digest.digest()
 
 
-def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], impose: bool, options: dict) -> str:
+def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], options: dict) -> str:
     """A hash of everything a build reads: data, layouts, fonts, code, profile and options."""
     digest = hashlib.sha256()
     digest.update(source.read_bytes())
@@ -103,7 +109,7 @@ def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], impose: bo
     _hash_files(digest, [PROJECT / "requirements.txt"])
     if paths.cmyk_profile.is_file():
         digest.update(paths.cmyk_profile.read_bytes())
-    digest.update(json.dumps([sorted(editions), impose, options], sort_keys=True).encode())
+    digest.update(json.dumps([sorted(editions), options], sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -303,29 +309,6 @@ def toolchain_salt(paths: Paths, theme) -> bytes:
     return digest.digest()
 
 
-def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Path, stem: str, impose: bool):
-    """Join, finish and preflight the CMYK print file (and the imposed file).
-
-    Runs in a forked child (tujie/forked.py) beside the screen edition, or
-    in-process with ``parallel=False``. Returns the files and their findings.
-    """
-    from . import editions as ed
-    from .check import check_paths
-    from .merge import merge_parts
-
-    raw = stage / f".{stem}-print-raw.pdf"
-    merge_parts(part_files, raw, font_dir)
-    printed = stage / f"{stem}-print.pdf"
-    ed.finish_print(raw, printed, page.bleed_mm)
-    raw.unlink()
-    files = {"print": printed}
-    if impose:
-        imposed = stage / f"{stem}-imposed.pdf"
-        ed.impose(printed, imposed, page.size, page.bleed_mm)
-        files["imposed"] = imposed
-    return files, check_paths(list(files.values()))
-
-
 def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
                     cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict) -> tuple[list, int, frozenset]:
     """Every part of the booklet, from the cache or laid out now; how many were laid out; which
@@ -425,31 +408,34 @@ class PartRunner:
 # ---------------------------------------------------------------- the build
 
 
-def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = EDITIONS,
+def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = DEFAULT,
                  impose: bool = False, parallel: bool = True, force: bool = False,
                  allow_overflow: bool = False) -> BuildResult:
     """Build the requested editions of one report into ``paths.output / <report name>/``.
 
-    ``parallel`` writes the print edition in a forked child; ``force``
-    rebuilds even when nothing changed; ``allow_overflow`` turns layout
-    overflow errors into warnings (tujie/overflow.py).
+    ``editions`` are names in the registry (tujie/registry.py); ``impose`` adds
+    the imposed file. ``parallel`` writes the print edition in a forked child;
+    ``force`` rebuilds even when nothing changed; ``allow_overflow`` turns
+    layout overflow errors into warnings (tujie/overflow.py).
     """
     started = time.perf_counter()
     unknown = set(editions) - set(EDITIONS)
     if unknown:
-        raise ReportError(f"不认识的版本：{'、'.join(sorted(unknown))}（可选：print、screen、image）")
+        raise ReportError(f"不认识的版本：{'、'.join(sorted(unknown))}（可选：{'、'.join(EDITIONS)}）")
+    editions = tuple(sorted(set(editions) | ({"imposed"} if impose else set())))
     if not source.is_file():
         raise ReportError("找不到这个文件", file=str(source))
     out_dir = paths.output / source.stem
-    key = inputs_key(source, paths, editions, impose, {"allow_overflow": True} if allow_overflow else {})
+    key = inputs_key(source, paths, editions, {"allow_overflow": True} if allow_overflow else {})
     record = None if force else _unchanged(out_dir, key)
     if record:
         return BuildResult(None, record["pages"], out_dir, {k: out_dir / v for k, v in record["files"].items()},
-                           unchanged=True, timings={"no-op": time.perf_counter() - started})
-    return _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow)
+                           unchanged=True, timings={"no-op": time.perf_counter() - started},
+                           summaries=record.get("summaries", {}))
+    return _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow)
 
 
-def _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
+def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
     from . import coverage, limits
     from .forked import Forked
     from .load import load_report
@@ -463,38 +449,40 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         timings[name] = timings.get(name, 0) + now - since
         return now
 
+    building = with_needs(editions)  # the asked-for editions and those they read
+    cmyk = any(EDITIONS[name].needs_cmyk for name in building)
+    booklet = any(EDITIONS[name].needs_booklet for name in building)
     t = time.perf_counter()
     report = load_report(source)
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
     coverage.check_characters(report, source, paths.fonts)
     limits.check_content(report, source)
     layout = load_layout(paths.layouts, report.layout, source=str(source))
-    if "print" in editions and not paths.cmyk_profile.is_file():
+    if cmyk and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
     theme = layout.theme
     assets = place_images(report, source, layout)
     t = lap("load", t)
-    plan = plan_charts(report, layout, paths.cache)
+    plan = plan_charts(report, layout, paths.cache) if booklet else ChartPlan({}, {}, [])
     # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
     # (matplotlib and WeasyPrint each take ~0.7 s just to import)
     charts_job = Forked(draw_missing_charts, report, theme, plan, paths.fonts, what="图表") \
         if plan.missing and parallel else None
 
     # heavy imports here, after the no-op check
-    from . import editions as ed
-    from .check import Finding, check_paths
+    from .check import Finding
     from .pdf import harfbuzz_subset_available
 
-    if not harfbuzz_subset_available():
+    if booklet and not harfbuzz_subset_available():
         print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
     drawn = with_sizes(plan, charts_job.result() if charts_job else
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
-    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if "print" in editions else None,
+    spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if cmyk else None,
                     assets=assets)
     roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
 
-    name, stem = source.stem, file_stem(source, report)
+    stem = file_stem(source, report)
     out_dir.mkdir(parents=True, exist_ok=True)
     guard = limits.OutputGuard(out_dir)  # issue 5: one build per folder at a time; clears killed builds' stages
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
@@ -506,54 +494,42 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
-        from .merge import merge_parts
-        from .parts import END, notes_pages
+        ctx = EditionContext(report, source, paths, theme, stage, stem, parallel=parallel)
+        if booklet:
+            # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
+            ctx.parts_dir = paths.cache / "parts"
+            ctx.laid, result.laid_out, result.flow = lay_out_booklet(
+                spec, toolchain_salt(paths, theme), ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
+                allow_overflow, parallel, _read_record(out_dir))
+            laid = ctx.laid
+            result.design = _design_review(laid, layout, report, source, allow_overflow)
+            for warning in (w for p in laid for w in p.warnings):
+                print(warning, file=sys.stderr)
+            result.pages = sum(p.pages for p in laid)
+            result.parts = {p.name: p.pages for p in laid}
+            limits.check_page_count(result.pages, source)
+            page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
+            result.html = _write_booklet_html(spec, laid, page_of, result.flow, paths.cache, source.stem)
+            t = lap("layout", t)
 
-        parts_dir = paths.cache / "parts"
-        laid, result.laid_out, flow = lay_out_booklet(spec, toolchain_salt(paths, theme), parts_dir, roots, source,
-                                                theme.cmyk_table() if "print" in editions else None,
-                                                allow_overflow, parallel, _read_record(out_dir))
-        result.flow = flow
-        result.design = _design_review(laid, layout, report, source, allow_overflow)
-        for warning in (w for p in laid for w in p.warnings):
-            print(warning, file=sys.stderr)
-        result.pages = sum(p.pages for p in laid)
-        result.parts = {p.name: p.pages for p in laid}
-        limits.check_page_count(result.pages, source)
-        # the whole booklet's final HTML, kept for inspection and the benchmark's floor
-        page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
-        notes = notes_pages(next(p.start for p in laid if p.name == END))
-        (stage / f"{name}.html").write_text(spec.html(notes, page_of, flow=flow), encoding="utf-8")
-        t = lap("layout", t)
-
-        print_job = None
-        if "print" in editions:
-            args = ([p.pdf(parts_dir, "print") for p in laid], paths.fonts, report.page, stage, stem, impose)
-            print_job = Forked(build_print_edition, *args) if parallel else args
-
-        revised = _revision_datetime(report)
-        if "screen" in editions or "image" in editions:
-            screen = stage / f"{stem}-screen.pdf"
-            merge_parts([p.pdf(parts_dir, "screen") for p in laid], screen, paths.fonts,
-                        attachments=[source], date=revised)
-            result.files["screen"] = screen
-            t = lap("join (screen)", t)
-        if "image" in editions:
-            long_jpg = stage / f"{stem}-long.jpg"
-            result.thumbnails = ed.long_image(screen, long_jpg, stage / "pages", stem, cache_dir=paths.cache / "pages",
-                                              cache_salt=fonts_digest(paths.fonts))
-            result.files["image"] = long_jpg
-            t = lap("image", t)
-        if "screen" not in editions and "screen" in result.files:
-            result.files.pop("screen").unlink()  # made only to draw the image edition
-        result.findings = check_paths(list(result.files.values()))
-        t = lap("check", t)
-        if print_job is not None:
-            files, findings = print_job.result() if parallel else build_print_edition(*print_job)
-            result.files.update(files)
-            result.findings += findings
-            t = lap("print (waited)", t)
+        # each edition's build step, in registration order (tujie/registry.py); the print file's
+        # runs on in a forked child while the others are made
+        for name in building:
+            ctx.made[name] = EDITIONS[name].build(ctx)
+            t = lap(name, t)
+        for name in building:
+            made = ctx.result(name)  # waits for those still running
+            if name not in editions:  # made only for another edition to read
+                for path in made.files:
+                    path.unlink()
+                continue
+            result.outputs[name] = made.files
+            result.files[name] = made.files[0]
+            if made.summary:
+                result.summaries[name] = made.summary
+            result.findings += made.findings if made.findings is not None else \
+                EDITIONS[name].check(made.files[0], report)
+        t = lap("check (+ waited)", t)
 
         failed = [f for f in result.findings if not f.ok]
         if failed:
@@ -585,10 +561,20 @@ def _design_review(laid, layout, report, source: Path, allow_overflow: bool):
     return design
 
 
-def _revision_datetime(report):
-    import datetime as dt
+def _write_booklet_html(spec: HtmlSpec, laid: list, page_of: dict, flow: frozenset, cache: Path, name: str) -> Path:
+    """The whole booklet's final HTML, for inspection and the benchmark's floor.
 
-    return dt.datetime.combine(report.report.revision.date, dt.time(), dt.timezone.utc)
+    It names fonts and profiles by absolute file:// URL, so it is kept in the
+    cache, outside the delivered folder: delivered files must not depend on
+    where the project is checked out.
+    """
+    from .parts import END, notes_pages
+
+    notes = notes_pages(next(p.start for p in laid if p.name == END))
+    path = cache / "html" / f"{name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(spec.html(notes, page_of, flow=flow), encoding="utf-8")
+    return path
 
 
 def _move_into_place(stage: Path, out_dir: Path, result: BuildResult, finding_type) -> None:
@@ -608,28 +594,27 @@ def _move_into_place(stage: Path, out_dir: Path, result: BuildResult, finding_ty
 
 
 def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -> None:
-
-    def moved(path: Path) -> Path:
-        target = out_dir / path.relative_to(stage)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        return target
-
-    others = [moved(path) for path in sorted(stage.rglob("*"))
-              if path.is_file() and path.suffix not in (".pdf", ".jpg", ".png", ".svg")]
-    result.charts = [moved(p) for p in result.charts]
-    result.thumbnails = [moved(p) for p in result.thumbnails]
-    result.files = {k: moved(p) for k, p in result.files.items()}
+    """Everything in the staging folder is delivered: move it all and list it all in SHA256SUMS."""
+    moved = {}
+    for path in sorted(stage.rglob("*")):
+        if path.is_file():
+            target = moved[path] = out_dir / path.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    result.charts = [moved[p] for p in result.charts]
+    result.outputs = {k: [moved[p] for p in files] for k, files in result.outputs.items()}
+    result.files = {k: moved[p] for k, p in result.files.items()}
     result.findings = [
         finding_type(str(out_dir / Path(f.file).relative_to(stage)) if f.file.startswith(str(stage)) else f.file,
                      f.rule, f.ok, f.message)
         for f in result.findings
     ]
-    write_checksums(out_dir, [*result.files.values(), *result.thumbnails, *result.charts, *others])
+    write_checksums(out_dir, list(moved.values()))
 
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
-    record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()},
+    record = {"key": key, "pages": result.pages, "summaries": result.summaries,
+              "files": {k: p.relative_to(out_dir).as_posix() for k, p in result.files.items()},
               "parts": result.parts, "page_of": result.page_of,  # the next build's guesses (tujie/parts.py)
               "flow": sorted(result.flow), "sections": [s.id for s in result.report.sections]}
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))

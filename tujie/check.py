@@ -265,8 +265,27 @@ def check_metadata(pdf: pikepdf.Pdf, kind: str) -> list[str]:
     return problems
 
 
-def check_pdf(path: Path) -> list[Finding]:
-    """Every preflight rule that applies to this PDF."""
+def check_qr(path: Path, url: str | None) -> tuple[list[str], str]:
+    """The cover's QR code, rendered at 300 dpi and decoded: it must lead to ``url``, be ≥ 20 mm, with its quiet zone."""
+    from .qr import MIN_MM, QUIET_MODULES, read_codes
+
+    codes = read_codes(path, 0, dpi=300)
+    if not codes:
+        return ([f"封面上没有读出二维码（应指向 {url}）"] if url else []), "封面没有二维码"
+    problems = []
+    for code in codes:
+        if url and code.text != url:
+            problems.append(f"封面二维码指向“{code.text}”，数据里的网页版地址是“{url}”")
+        if code.size_mm < MIN_MM:
+            problems.append(f"封面二维码只有 {code.size_mm:.1f} 毫米宽，至少应为 {MIN_MM} 毫米")
+        if not code.quiet_zone:
+            problems.append(f"封面二维码四周的空白不足 {QUIET_MODULES} 个模块宽")
+    first = codes[0]
+    return problems, f"封面二维码按 300 dpi 读出“{first.text}”，{first.size_mm:.1f} 毫米宽，四周留白充足"
+
+
+def check_pdf(path: Path, report=None) -> list[Finding]:
+    """Every preflight rule that applies to this PDF (``report``: the validated Report it was made from, if known)."""
     file = str(path)
     findings: list[Finding] = []
 
@@ -300,6 +319,11 @@ def check_pdf(path: Path) -> list[Finding]:
             else:
                 add("页数", [] if pages % 4 == 0 else [f"{pages} 页不是 4 的倍数，不能骑马钉装订"], f"{pages} 页，是 4 的倍数")
             add("图片分辨率", check_images(pdf), "没有低于 300 dpi 的图片（图表均为矢量）")
+        if kind in ("print", "screen") and not pdf.docinfo.get(IMPOSED_KEY):
+            url = report.report.web_url if report is not None else None
+            if url or report is None:  # built without web_url: no code expected; a file alone: read what is there
+                problems, message = check_qr(path, url)
+                add("二维码", problems, message)
     return findings
 
 
@@ -319,20 +343,91 @@ def check_long_image(path: Path) -> list[Finding]:
 
 
 def check_paths(paths: list[Path]) -> list[Finding]:
-    """Preflight files, or every edition file inside the given folders."""
+    """Preflight files, or every edition's files inside the given folders.
+
+    Which check a file gets is decided by the edition registry
+    (tujie/registry.py): each edition claims its own files.
+    """
+    from .registry import edition_of
+
     findings = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in (".pdf", ".jpg") and not p.name.startswith("."))
+            files = sorted(p for p in path.iterdir() if not p.name.startswith(".") and edition_of(p))
         else:
             files = [path]
         if not files:
             findings.append(Finding(str(path), "文件", False, "没有找到可检查的文件"))
         for file in files:
+            edition = edition_of(file)
             if not file.exists():
                 findings.append(Finding(str(file), "文件", False, "文件不存在"))
-            elif file.suffix == ".jpg":
-                findings.extend(check_long_image(file))
+            elif edition is None:
+                findings.append(Finding(str(file), "文件", False, "不是本程序生成的任何一种版本"))
             else:
-                findings.extend(check_pdf(file))
+                findings.extend(edition.check(file))
+    return findings
+
+
+_REFERENCE = re.compile(r"""(?:\bsrc|\bhref|\bxlink:href)\s*=\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)["']?\s*\)""")
+
+
+def web_references(page: str) -> list[str]:
+    """Every URL an HTML page (with its inline CSS and SVG) refers to."""
+    return [a or b for a, b in _REFERENCE.findall(page)]
+
+
+def check_web(folder: Path, max_bytes: int) -> list[Finding]:
+    """The web edition: complete, inside its folder, light, and fonts covering exactly what is shown."""
+    from fontTools.ttLib import TTFont
+
+    from .web import page_characters
+
+    file = str(folder / "index.html")
+    if not (folder / "index.html").is_file():
+        return [Finding(file, "网页版", False, "没有 index.html")]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    findings = []
+
+    def add(rule: str, problems: list[str], ok_message: str) -> None:
+        findings.extend([Finding(file, rule, False, p) for p in problems[:8]] or [Finding(file, rule, True, ok_message)])
+
+    outside, missing = [], []
+    for ref in web_references(page):
+        if ref.startswith("#"):
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/|\.\.", ref, re.I):
+            outside.append(f"引用了网页版文件夹以外的资源：{ref[:80]}")
+        elif not (folder / ref).is_file():
+            missing.append(f"引用的文件不存在：{ref}")
+    add("网页版引用", outside + missing, "只引用 web/ 里的文件，没有外部请求")
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    add("网页版大小", [f"共 {size / 1024 / 1024:.2f} MB，超过 {max_bytes / 1024 / 1024:.0f} MB"] if size > max_bytes else [],
+        f"共 {size / 1024:.0f} KB")
+    problems = []
+    if '<html lang="zh-CN">' not in page:
+        problems.append('缺少 lang="zh-CN"')
+    if "<script" in page:
+        problems.append("含有脚本（网页版不应需要 JavaScript）")
+    # a chart is an image labelled by its caption; anything else drawn in SVG is decoration
+    unlabelled = [m for m in re.findall(r"<svg\b[^>]*>", page) if 'aria-hidden="true"' not in m
+                  and not ('role="img"' in m and re.search(r"aria-label(ledby)?=\"[^\"]+\"", m))]
+    if unlabelled:
+        problems.append(f"有 {len(unlabelled)} 个图表没有文字说明（aria-labelledby）")
+    if re.search(r"<img\b(?![^>]*\balt=)", page):
+        problems.append("有图片没有 alt 文字")
+    add("网页版结构", problems, "语言、图表说明齐全，不需要脚本")
+    shown = {ord(ch) for ch in page_characters(page)}
+    font_problems = []
+    fonts = sorted((folder / "fonts").glob("*.woff2"))
+    for font_path in fonts:
+        with TTFont(font_path) as font:
+            cmap = set(font.getBestCmap())
+        if shown - cmap:
+            font_problems.append(f"{font_path.name} 缺少 {len(shown - cmap)} 个字，如“{chr(min(shown - cmap))}”")
+        if cmap - shown:
+            font_problems.append(f"{font_path.name} 多了 {len(cmap - shown)} 个页面上没有的字")
+    if not fonts:
+        font_problems.append("没有字体文件")
+    add("网页版字体", font_problems, f"{len(fonts)} 个 WOFF2 字体，恰好包含页面上的 {len(shown)} 个字符")
     return findings

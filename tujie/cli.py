@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .build import EDITIONS, Paths, build_report
+from .build import Paths, build_report
 from . import limits
 from .errors import ReportError
+from .registry import DEFAULT, EDITIONS
 
 EPILOG = """示例：
   python render.py source/qiantang-2021.yaml     生成默认报告，结果在 output/qiantang-2021/
@@ -24,10 +25,6 @@ EPILOG = """示例：
 其他命令（python render.py 命令 --help 查看说明）：
 {commands}
 """
-
-EDITION_NAMES = {"print": "印刷版（交印刷厂）", "screen": "屏幕版（网站发布）", "image": "长图（微信）　　",
-                 "imposed": "拼版（印刷厂）　"}
-
 
 def _relative(path: Path) -> str:
     try:
@@ -84,11 +81,12 @@ def _new_parser(prog: str, description: str, epilog: str | None = None) -> argpa
 
 def build_parser() -> argparse.ArgumentParser:
     listing = "\n".join(f"  {name:<18} {desc}" for name, (desc, _) in COMMANDS.items()) or "  （无）"
-    p = _new_parser("render.py", "把报告数据（YAML）排成可印刷的图解小册子（PDF）。", EPILOG.format(commands=listing))
+    p = _new_parser("render.py", "把报告数据（YAML）排成可印刷的图解小册子（PDF）和手机阅读的网页版。", EPILOG.format(commands=listing))
     p.add_argument("sources", nargs="+", metavar="报告.yaml", help="报告数据文件，可以给多个")
     p.add_argument("-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/）")
-    p.add_argument("-e", "--edition", action="append", choices=EDITIONS, metavar="版本",
-                   help="只生成某个版本：print（印刷版）、screen（屏幕版）、image（长图），可重复；默认全部")
+    choices = "；".join(f"{name} {e.title.strip()}" for name, e in EDITIONS.items())
+    p.add_argument("-e", "--edition", action="append", choices=list(EDITIONS), metavar="版本",
+                   help=f"只生成某个版本，可重复。{choices}。默认生成 {'、'.join(DEFAULT)}")
     p.add_argument("--impose", action="store_true", help="另外生成骑马钉拼版文件（印刷厂用）")
     p.add_argument("--force", action="store_true", help="即使数据没有变化也重新生成")
     p.add_argument("--no-worker", action="store_true",
@@ -127,8 +125,12 @@ def build_one(source: str, paths: Paths, options: dict) -> Outcome:
     took = time.perf_counter() - start
     if result.unchanged:
         return Outcome(source, True, [f"✓ {source}：数据、版式和字体都没有变化，沿用上次生成的文件（用时 {took:.2f} 秒）"], [])
-    lines = [f"✓ {source}：{result.pages} 页，用时 {took:.1f} 秒，已通过检查"]
-    lines += [f"    {EDITION_NAMES[edition]}  {_relative(path)}" for edition, path in result.files.items()]
+    pages = f"{result.pages} 页，" if result.pages else ""  # the web edition alone lays out no pages
+    lines = [f"✓ {source}：{pages}用时 {took:.1f} 秒，已通过检查"]
+    for edition, path in result.files.items():
+        lines.append(f"    {EDITIONS[edition].title}  {_relative(path)}")
+        if edition in result.summaries:
+            lines.append(f"    {'　' * len(EDITIONS[edition].title)}  {result.summaries[edition]}")
     if result.design is not None:
         lines.append(f"    {result.design.summary()}")
     return Outcome(source, True, lines, [])
@@ -154,7 +156,7 @@ def _build_many(sources: list[str], paths: Paths, options: dict, jobs: int) -> l
 
 def run_build(args: argparse.Namespace) -> int:
     paths = Paths() if args.output is None else Paths(output=Path(args.output))
-    options = {"editions": tuple(args.edition or EDITIONS), "impose": args.impose, "force": args.force,
+    options = {"editions": tuple(args.edition or DEFAULT), "impose": args.impose, "force": args.force,
                "parallel": not args.no_worker}
     if args.allow_overflow:
         options["allow_overflow"] = True

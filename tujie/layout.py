@@ -190,8 +190,11 @@ class BookletHtml:
             report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
             color_profile=color_profile)
         self.template = env.get_template("booklet.html.j2")
+        from .qr import qr_code
+
         self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
-                            index_pages=index_pages(report, geometry.height), assets=assets or {})
+                            index_pages=index_pages(report, geometry.height), assets=assets or {},
+                            qr=qr_code(report.report.web_url))
 
     def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,
                page_of: dict[str, int] | None = None, flow: frozenset[int] = frozenset(),

@@ -556,6 +556,7 @@ class ReportInfo(Strict):
     revision: Revision
     data_note: str | None = None
     sample: bool = False  # sample data: printed as such on cover and back
+    web_url: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=200)  # the web edition's address: QR code on the cover
 
 
 PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (185, 260)}
