@@ -113,10 +113,10 @@ def test_charts_use_the_booklet_colours_and_font(default_build):
     assert "*{stroke-linejoin" not in page  # matplotlib's page-wide style is not carried into the page
 
 
-class KpisBlock(Strict):
+class MadeUpBlock(Strict):
     """A block type the web layout has no partial for (as when model.py gains one)."""
 
-    type: Literal["kpis"]
+    type: Literal["made_up"]
     title: str
     items: list[Text]
     notes: list[str] = []
@@ -124,14 +124,14 @@ class KpisBlock(Strict):
 
 def test_a_block_type_without_a_partial_shows_all_its_text(default_build):
     report = default_build.report
-    kpis = KpisBlock(type="kpis", title="新的数字块", notes=["第一条说明", "第二条说明"], items=[
+    kpis = MadeUpBlock(type="made_up", title="新的数字块", notes=["第一条说明", "第二条说明"], items=[
         Text(text="研发投入{rd}", figures={"rd": {"value": 12.5, "unit": "亿元", "label": "研发投入"}})])
     section = report.sections[0].model_copy(update={"blocks": [kpis, *report.sections[0].blocks]})
     patched = report.model_copy(update={"sections": [section, *report.sections[1:]]})
     theme = load_theme(PROJECT / "layouts" / "booklet")
-    charts = web_charts(patched, theme, PROJECT / "fonts", None)
+    charts = web_charts(patched, theme, PROJECT / "layouts", PROJECT / "fonts", None)
     page, unsupported = render_page(patched, theme, charts, PROJECT / "layouts" / "web")
-    assert unsupported == ["kpis"]
-    generic = page.split('class="block generic block-kpis"', 1)[1].split("</div>", 1)[0]
+    assert unsupported == ["made_up"]
+    generic = page.split('class="block generic block-made_up"', 1)[1].split("</div>", 1)[0]
     for text in ("新的数字块", "第一条说明", "第二条说明", "研发投入<b class=\"fig\">12.5亿元</b>"):
         assert text in generic
