@@ -125,16 +125,10 @@ def _unchanged(out_dir: Path, key: str) -> dict | None:
 
 
 def font_files(font_dir: Path) -> dict[int, str]:
-    """weight → file URL of the bundled fonts, read from each file's OS/2 table."""
-    from fontTools.ttLib import TTFont
+    """weight → file URL of the bundled fonts; ReportError naming the file if one is missing or damaged."""
+    from .fonts import bundled
 
-    files = {}
-    for path in sorted(font_dir.glob("*.otf")):
-        with TTFont(path, lazy=True) as font:
-            files[font["OS/2"].usWeightClass] = path.resolve().as_uri()
-    if not files:
-        raise ReportError(f"在 {font_dir} 里没有找到字体文件（*.otf）")
-    return files
+    return {weight: path.resolve().as_uri() for weight, path in bundled(font_dir).items()}
 
 
 FULL_WIDTH_CHARTS = ("pairs", "targets")
@@ -423,6 +417,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
 
 def _build(source, paths, editions, impose, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
     from . import coverage, limits
+    from .fonts import bundled as bundled_fonts
     from .forked import Forked
     from .load import load_report
     from .theme import load_theme
@@ -436,6 +431,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
 
     t = time.perf_counter()
     report = load_report(source)
+    bundled_fonts(paths.fonts)  # a missing or damaged font file: say which and how to fix it, before anything reads it
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
     coverage.check_characters(report, source, paths.fonts)
     limits.check_content(report, source)

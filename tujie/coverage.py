@@ -39,9 +39,9 @@ def _repertoire(fingerprint: tuple[tuple[str, float], ...]) -> frozenset[int]:
 
 def repertoire(font_dir: Path) -> frozenset[int]:
     """Code points every bundled font (*.otf in ``font_dir``) can draw; cached per file set."""
-    files = sorted(font_dir.glob("*.otf"))
-    if not files:
-        raise ReportError(f"在 {font_dir} 里没有找到字体文件（*.otf）")
+    from .fonts import bundled
+
+    files = sorted(bundled(font_dir).values())
     return _repertoire(tuple((str(p), p.stat().st_mtime) for p in files))
 
 
