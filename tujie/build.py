@@ -296,7 +296,7 @@ def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Pat
     in-process with ``parallel=False``. Returns the files and their findings.
     """
     from . import editions as ed
-    from .check import check_paths
+    from .check import Geometry, check_paths
     from .merge import merge_parts
 
     raw = stage / f".{stem}-print-raw.pdf"
@@ -309,7 +309,7 @@ def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Pat
         imposed = stage / f"{stem}-imposed.pdf"
         ed.impose(printed, imposed, page.size, page.bleed_mm)
         files["imposed"] = imposed
-    return files, check_paths(list(files.values()))
+    return files, check_paths(list(files.values()), Geometry.of(page))
 
 
 def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
@@ -451,7 +451,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
 
     # heavy imports here, after the no-op check
     from . import editions as ed
-    from .check import Finding, check_paths
+    from .check import Finding, Geometry, check_paths
     from .pdf import harfbuzz_subset_available
 
     if not harfbuzz_subset_available():
@@ -514,7 +514,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
             t = lap("image", t)
         if "screen" not in editions and "screen" in result.files:
             result.files.pop("screen").unlink()  # made only to draw the image edition
-        result.findings = check_paths(list(result.files.values()))
+        result.findings = check_paths(list(result.files.values()), Geometry.of(report.page))
         t = lap("check", t)
         if print_job is not None:
             files, findings = print_job.result() if parallel else build_print_edition(*print_job)
@@ -581,8 +581,10 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
 
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
+    page = result.report.page
     record = {"key": key, "pages": result.pages, "files": {k: p.name for k, p in result.files.items()},
-              "parts": result.parts, "page_of": result.page_of}  # the next build's guesses (tujie/parts.py)
+              "parts": result.parts, "page_of": result.page_of,  # the next build's guesses (tujie/parts.py)
+              "page": {"width_mm": page.width_mm, "height_mm": page.height_mm, "bleed_mm": page.bleed_mm}}  # for `check`
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
