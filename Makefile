@@ -3,6 +3,7 @@
 #   make test     运行全部测试
 #   make all-reports  生成 source/ 里的所有报告
 #   make watch    修改数据时自动重新生成屏幕版
+#   make fonts    下载 Debian 的思源黑体（Noto Sans CJK）软件包并生成 fonts/ 里的四个字体（已是最新则什么都不做）
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,14 +11,17 @@ REPORT ?= source/qiantang-2021.yaml
 # Debian packages needed at run time: Pango for WeasyPrint, harfbuzz-subset (font subsetting ~25x faster),
 # libgs-common for the CMYK ICC profile of the print edition.
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig libgs-common
+# Needed only by the tests: Unihan (kTGH: the 8,105 characters of 通用规范汉字表) to prove the fonts cover them.
+TEST_DEBS := unicode-data
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all render all-reports test watch bench system-deps clean
+.PHONY: all render all-reports test watch bench system-deps test-deps fonts clean
 
 all: render
 
-system-deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+system-deps test-deps: PKGS = $(if $(filter test-deps,$@),$(TEST_DEBS),$(DEBS))
+system-deps test-deps:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "安装系统依赖：$$missing"; \
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
@@ -28,20 +32,26 @@ $(VENV)/.installed: requirements.txt | system-deps
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-render: $(VENV)/.installed
+# The fonts are not in git: made from Debian's pinned packages, byte for byte the files fonts/SHA256SUMS lists.
+# Phony, so a font deleted or cut short is made again; when all four match their sums it takes a fraction of a second.
+# apt-get download needs the package lists: fetched once if the first try cannot find the packages.
+fonts: $(VENV)/.installed
+	@$(PY) fonts/build_fonts.py --fetch || { $(SUDO) apt-get update -q && $(PY) fonts/build_fonts.py --fetch; }
+
+render: $(VENV)/.installed fonts
 	$(PY) render.py $(REPORT)
 
-all-reports: $(VENV)/.installed
+all-reports: $(VENV)/.installed fonts
 	$(PY) render.py source/*.yaml
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed fonts | test-deps
 	$(PY) -m pytest -q
 
 clean:
 	rm -rf output
 
-watch: $(VENV)/.installed
+watch: $(VENV)/.installed fonts
 	$(PY) render.py watch $(REPORT)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed fonts
 	$(PY) bench/run.py --write
