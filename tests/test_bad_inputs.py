@@ -391,7 +391,7 @@ def test_ctrl_c_while_writing_the_pdf_leaves_no_partial_file(untouched, tiny, ca
 def test_failed_preflight_moves_nothing(untouched, tiny, capsys, monkeypatch):
     from tujie import check
 
-    monkeypatch.setattr(check, "check_paths", lambda paths: [check.Finding(str(paths[0]), "测试", False, "故意失败")])
+    monkeypatch.setattr(check, "check_paths", lambda paths, geometry=None: [check.Finding(str(paths[0]), "测试", False, "故意失败")])
     code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)
     assert code == 1 and "没有通过检查" in err
 

@@ -95,6 +95,7 @@ def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], impose: bo
     """A hash of everything a build reads: data, layouts, fonts, code, profile and options."""
     digest = hashlib.sha256()
     digest.update(source.read_bytes())
+    _hash_files(digest, list(source.parent.rglob("*.svg")))  # a logo the report names (tujie/brand.py)
     _hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()])
     _hash_files(digest, list(paths.fonts.glob("*.otf")))
     _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
@@ -254,6 +255,7 @@ class HtmlSpec:
     fonts: dict
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     full_width: float
+    logo: str | None = None  # the report's logo as a data URI (tujie/brand.py)
 
     @cached_property
     def _booklet(self):
@@ -265,7 +267,7 @@ class HtmlSpec:
         }
         return BookletHtml(self.report, self.theme, charts, self.layout_dir, self.fonts,
                            bleed_mm=self.report.page.bleed_mm,
-                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None, logo=self.logo)
 
     def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1) -> str:
         """The whole booklet (``part`` None) or one part of it (tujie/parts.py)."""
@@ -307,7 +309,7 @@ def build_print_edition(part_files: list[Path], font_dir: Path, page, stage: Pat
     files = {"print": printed}
     if impose:
         imposed = stage / f"{stem}-imposed.pdf"
-        ed.impose(printed, imposed, page.size, page.bleed_mm)
+        ed.impose(printed, imposed, ed.sheet_mm(page), page.bleed_mm)
         files["imposed"] = imposed
     return files, check_paths(list(files.values()), Geometry.of(page))
 
@@ -440,7 +442,13 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
         raise ReportError(f"找不到版式“{report.layout}”（应在 {layout_dir}）", file=str(source), field="layout")
     if "print" in editions and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
-    theme = load_theme(layout_dir)
+    from . import brand
+
+    # issue 12: the report's own brand colours and logo over the layout's palette, and readable on it
+    theme = load_theme(layout_dir).with_report(report, paths.cmyk_profile)
+    for warning in brand.check_contrast(theme, report, source):
+        print(warning, file=sys.stderr)
+    logo = brand.logo_uri(report, source)
     t = lap("load", t)
     content_width = report.page.width_mm - 2 * PAGE_MARGIN_MM
     plan = plan_charts(report, theme, content_width, paths.cache)
@@ -460,7 +468,7 @@ def _build(source, paths, editions, impose, parallel, key, out_dir, started, all
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
     spec = HtmlSpec(report, theme, drawn, layout_dir, font_files(paths.fonts),
-                    paths.cmyk_profile if "print" in editions else None, round(content_width, 1))
+                    paths.cmyk_profile if "print" in editions else None, round(content_width, 1), logo)
     roots = [paths.fonts, layout_dir, source.parent, paths.cmyk_profile.parent]
 
     name, stem = source.stem, file_stem(source, report)

@@ -130,16 +130,24 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
 IMPOSED_KEY = "/TujieImposed"  # docinfo flag: pages are printer spreads, not reader pages
 
 # SRA3 holds an A3 spread (two A4 pages) with bleed and marks
-SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290)}
+SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290), "正16开": (400, 290),
+            "大16开": (450, 320)}
 
 
-def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> list[tuple[int, int]]:
+def sheet_mm(page) -> tuple[float, float]:
+    """The press sheet for a spread of two pages: the usual one for a named size, else the spread with room for bleed and marks."""
+    if page.size in SHEET_MM:
+        return SHEET_MM[page.size]
+    return (2 * page.width_mm + 2 * (page.bleed_mm + 17), page.height_mm + 2 * (page.bleed_mm + 12))
+
+
+def impose(print_pdf: Path, out_path: Path, sheet: tuple[float, float], bleed_mm: float) -> list[tuple[int, int]]:
     """Write saddle-stitch spreads, each centred on its own sheet with its own marks."""
     with pikepdf.open(print_pdf) as source, pikepdf.new() as imposed:
         order = saddle_stitch_order(len(source.pages))
         trim = _box(source.pages[0], "/TrimBox")
         width, height = trim[2] - trim[0], trim[3] - trim[1]
-        sheet_w, sheet_h = (v * MM for v in SHEET_MM[page_size])
+        sheet_w, sheet_h = (v * MM for v in sheet)
         sx, sy = (sheet_w - 2 * width) / 2, (sheet_h - height) / 2
         bleed = bleed_mm * MM
         forms = [imposed.copy_foreign(page.as_form_xobject()) for page in source.pages]

@@ -97,10 +97,11 @@ class BookletHtml:
     """
 
     def __init__(self, report: Report, theme: Theme, charts: dict[tuple[int, int], Chart], layout_dir: Path,
-                 font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None):
+                 font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None,
+                 logo: str | None = None):
         env = environment(layout_dir)
         palette = Palette(theme)
-        env.globals.update(c=palette, series=palette.series)
+        env.globals.update(c=palette, series=palette.series, logo=logo)
         self.css = env.get_template("style.css.j2").render(
             report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
             color_profile=color_profile)
