@@ -9,7 +9,7 @@ every machine, checked against ``fonts/SHA256SUMS``.
 ``make fonts`` (run by ``make`` and ``make test``) calls this script with
 ``--fetch``; it does nothing when the four files already match their sums.
 The fonts are not kept in git (about 9 MB each); a clean clone makes them in
-about a minute and a half.
+about three minutes on two cores.
 
 What it does
 ------------
@@ -521,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
 
     required = required_codepoints(args.extra_chars)
     args.out.mkdir(parents=True, exist_ok=True)
-    print(f"生成字体（{len(sources)} 个字重，每个约 45 秒，并行 {min(len(sources), os.cpu_count() or 1)} 个）……", flush=True)
+    print(f"生成字体（{len(sources)} 个字重，每个约 1 分钟，同时生成 {min(len(sources), os.cpu_count() or 1)} 个）……", flush=True)
     outputs = {}
     with ProcessPoolExecutor(max_workers=min(len(sources), os.cpu_count() or 1)) as pool:
         jobs = []

@@ -28,7 +28,7 @@ FILES = {
     700: "NotoSansSC-Bold.otf",
     900: "NotoSansSC-Black.otf",
 }
-FIX = "请在项目目录运行 make fonts 重新生成字体（需要联网，约一分钟）"
+FIX = "请在项目目录运行 make fonts 重新生成字体（需要联网，约三分钟）"
 SFNT_VERSIONS = {b"OTTO", b"\x00\x01\x00\x00", b"true"}
 SMALL_TABLES = ("head", "OS/2", "cmap", "name", "maxp", "hhea", "hmtx")
 
