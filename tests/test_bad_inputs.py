@@ -394,7 +394,7 @@ def test_ctrl_c_while_writing_the_pdf_leaves_no_partial_file(untouched, tiny, ca
 def test_failed_preflight_moves_nothing(untouched, tiny, capsys, monkeypatch):
     from tujie import check
 
-    monkeypatch.setattr(check, "check_pdf", lambda path, report=None: [check.Finding(str(path), "测试", False, "故意失败")])
+    monkeypatch.setattr(check, "check_pdf", lambda path, report=None, geometry=None: [check.Finding(str(path), "测试", False, "故意失败")])
     code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)
     assert code == 1 and "没有通过检查" in err
 
@@ -482,3 +482,43 @@ def test_two_builds_of_one_report_at_once(tiny, tmp_path):
     for row in (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = row.split("  ", 1)
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+
+
+# ---------------------------------------------------------------- damaged or missing fonts (issue 12)
+
+
+def _damage(font: Path, how: str) -> None:
+    if how == "truncated":  # a copy cut short by a full disk
+        font.write_bytes(font.read_bytes()[: font.stat().st_size // 3])
+    elif how == "missing":
+        font.unlink()
+    elif how == "wrong-format":  # a download that saved the server's error page under the font's name
+        font.write_text("<html><body>404 Not Found</body></html>", encoding="utf-8")
+    elif how == "empty":
+        font.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how, words", [
+    ("truncated", ["字体文件不完整", "make fonts"]),
+    ("missing", ["缺少字体文件", "make fonts"]),
+    ("wrong-format", ["不是 OpenType 字体文件", "make fonts"]),
+    ("empty", ["不是 OpenType 字体文件", "空文件"]),
+])
+def test_damaged_font_is_named_with_the_fix(how, words, untouched, tiny, tmp_path, capsys, monkeypatch):
+    """A font in fonts/ that is cut short, missing or not a font: the CLI names the file and the fix
+    (make fonts), exits non-zero and leaves the last good output as it was, with no traceback."""
+    import functools
+
+    from tujie import cli as cli_module
+
+    fonts = tmp_path / "fonts"
+    shutil.copytree(PROJECT / "fonts", fonts, ignore=shutil.ignore_patterns("*.py", "*.md", "*.txt", ".*"))
+    _damage(fonts / "NotoSansSC-Bold.otf", how)
+    monkeypatch.setattr(cli_module, "Paths", functools.partial(Paths, fonts=fonts))
+    code, err = cli([tiny, "-o", untouched, "-e", "screen"], capsys)
+    assert code == 1, err
+    assert "生成失败" in err and "上一次生成的文件没有改动" in err
+    assert "Traceback" not in err and "程序内部错误" not in err and "TTLibError" not in err, err
+    assert f"文件 {fonts / 'NotoSansSC-Bold.otf'}" in err, err
+    for word in words:
+        assert word in err, f"“{word}” missing from\n{err}"

@@ -103,6 +103,8 @@ def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], options: d
     """A hash of everything a build reads: data, layouts, fonts, code, profile and options."""
     digest = hashlib.sha256()
     digest.update(source.read_bytes())
+    # pictures beside the report: a logo (tujie/brand.py) or an image block (tujie/images.py)
+    _hash_files(digest, [p for p in source.parent.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")])
     _hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()])
     _hash_files(digest, list(paths.fonts.glob("*.otf")))
     _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
@@ -133,16 +135,10 @@ def _unchanged(out_dir: Path, key: str) -> dict | None:
 
 
 def font_files(font_dir: Path) -> dict[int, str]:
-    """weight → file URL of the bundled fonts, read from each file's OS/2 table."""
-    from fontTools.ttLib import TTFont
+    """weight → file URL of the bundled fonts; ReportError naming the file if one is missing or damaged."""
+    from .fonts import bundled
 
-    files = {}
-    for path in sorted(font_dir.glob("*.otf")):
-        with TTFont(path, lazy=True) as font:
-            files[font["OS/2"].usWeightClass] = path.resolve().as_uri()
-    if not files:
-        raise ReportError(f"在 {font_dir} 里没有找到字体文件（*.otf）")
-    return files
+    return {weight: path.resolve().as_uri() for weight, path in bundled(font_dir).items()}
 
 
 def paired_charts(blocks, layout) -> set[int]:
@@ -267,6 +263,7 @@ class HtmlSpec:
     fonts: dict
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     assets: dict = field(default_factory=dict)  # image src → tujie.images.Placed
+    logo: str | None = None  # the report's logo as a data URI (tujie/brand.py)
 
     @cached_property
     def _booklet(self):
@@ -279,7 +276,7 @@ class HtmlSpec:
         }
         return BookletHtml(self.report, self.layout, charts, self.fonts,
                            bleed_mm=self.report.page.bleed_mm, assets=self.assets,
-                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None)
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None, logo=self.logo)
 
     def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1,
              flow: frozenset = frozenset()) -> str:
@@ -437,6 +434,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
 
 def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
     from . import coverage, limits
+    from .fonts import bundled as bundled_fonts
     from .forked import Forked
     from .load import load_report
     from .images import place_images
@@ -454,13 +452,21 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     booklet = any(EDITIONS[name].needs_booklet for name in building)
     t = time.perf_counter()
     report = load_report(source)
+    bundled_fonts(paths.fonts)  # a missing or damaged font file: say which and how to fix it, before anything reads it
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
     coverage.check_characters(report, source, paths.fonts)
     limits.check_content(report, source)
     layout = load_layout(paths.layouts, report.layout, source=str(source))
     if cmyk and not paths.cmyk_profile.is_file():
         raise ReportError(f"缺少印刷用的 CMYK 色彩配置文件 {paths.cmyk_profile}，请先运行 make 安装系统依赖")
-    theme = layout.theme
+    from . import brand
+
+    # issue 12: the report's own brand colours and logo over the layout's palette, and readable on it
+    theme = layout.theme.with_report(report, paths.cmyk_profile)
+    layout = layout.model_copy(update={"theme": theme})
+    for warning in brand.check_contrast(theme, report, source):
+        print(warning, file=sys.stderr)
+    logo = brand.logo_uri(report, source)
     assets = place_images(report, source, layout)
     t = lap("load", t)
     plan = plan_charts(report, layout, paths.cache) if booklet else ChartPlan({}, {}, [])
@@ -479,7 +485,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
     spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if cmyk else None,
-                    assets=assets)
+                    assets=assets, logo=logo)
     roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
 
     stem = file_stem(source, report)
@@ -613,10 +619,12 @@ def _rename_all(stage: Path, out_dir: Path, result: BuildResult, finding_type) -
 
 
 def _write_record(out_dir: Path, key: str, result: BuildResult) -> None:
+    page = result.report.page
     record = {"key": key, "pages": result.pages, "summaries": result.summaries,
               "files": {k: p.relative_to(out_dir).as_posix() for k, p in result.files.items()},
               "parts": result.parts, "page_of": result.page_of,  # the next build's guesses (tujie/parts.py)
-              "flow": sorted(result.flow), "sections": [s.id for s in result.report.sections]}
+              "flow": sorted(result.flow), "sections": [s.id for s in result.report.sections],
+              "page": {"width_mm": page.width_mm, "height_mm": page.height_mm, "bleed_mm": page.bleed_mm}}  # for `check`
     _write_quietly(out_dir / RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
 

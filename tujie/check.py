@@ -207,8 +207,32 @@ def check_fonts(pdf: pikepdf.Pdf) -> list[str]:
     return problems
 
 
-def check_boxes(pdf: pikepdf.Pdf, bleed_mm: float = 3) -> list[str]:
+@dataclass(frozen=True)
+class Geometry:
+    """The page a report asks for (its ``page:`` settings): trim size and bleed in millimetres."""
+
+    width_mm: float
+    height_mm: float
+    bleed_mm: float
+
+    @classmethod
+    def of(cls, page) -> "Geometry":
+        return cls(page.width_mm, page.height_mm, page.bleed_mm)
+
+
+BOX_TOLERANCE_MM = 0.1  # rounding of WeasyPrint's px → pt; a real error is a millimetre or more
+
+
+def _mm(points: float) -> str:
+    return f"{points / MM:.1f}".rstrip("0").rstrip(".")
+
+
+def check_boxes(pdf: pikepdf.Pdf, geometry: Geometry | None, spread: bool = False) -> list[str]:
+    """Every page has TrimBox and BleedBox, the trim is the report's page size (two pages for an
+    imposed spread) and the bleed is what the report asks on every side; without ``geometry``
+    (a loose file) only that the boxes are there, nested and the same on every page."""
     problems = []
+    sizes, bleeds = set(), set()
     for number, page in enumerate(pdf.pages, 1):
         if "/TrimBox" not in page.obj or "/BleedBox" not in page.obj:
             problems.append(f"第 {number} 页缺少 TrimBox 或 BleedBox")
@@ -217,13 +241,41 @@ def check_boxes(pdf: pikepdf.Pdf, bleed_mm: float = 3) -> list[str]:
         bleed = [float(v) for v in page.obj.BleedBox]
         media = [float(v) for v in page.obj.MediaBox]
         margins = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
-        if any(m < bleed_mm * MM - 0.1 for m in margins):
-            problems.append(f"第 {number} 页出血不足 {bleed_mm:g} 毫米（{min(margins) / MM:.1f} 毫米）")
+        width, height = trim[2] - trim[0], trim[3] - trim[1]
+        sizes.add((_mm(width), _mm(height)))
+        bleeds.add(_mm(min(margins)))
         if not (media[0] <= bleed[0] and media[1] <= bleed[1] and media[2] >= bleed[2] and media[3] >= bleed[3]):
             problems.append(f"第 {number} 页的 BleedBox 超出了 MediaBox")
-    sizes = {(round((float(p.obj.TrimBox[2]) - float(p.obj.TrimBox[0])) / MM), round((float(p.obj.TrimBox[3]) - float(p.obj.TrimBox[1])) / MM)) for p in pdf.pages if "/TrimBox" in p.obj}
+        if min(margins) < -BOX_TOLERANCE_MM * MM:
+            problems.append(f"第 {number} 页的 BleedBox 比 TrimBox 还小")
+        if geometry is None:
+            continue
+        want_w = geometry.width_mm * (2 if spread else 1)
+        if abs(width / MM - want_w) > BOX_TOLERANCE_MM or abs(height / MM - geometry.height_mm) > BOX_TOLERANCE_MM:
+            problems.append(f"第 {number} 页成品尺寸是 {_mm(width)}×{_mm(height)} 毫米，"
+                            f"报告要求 {want_w:g}×{geometry.height_mm:g} 毫米")
+        off = [m for m in margins if abs(m / MM - geometry.bleed_mm) > BOX_TOLERANCE_MM]
+        if off:
+            worst = min(off) if min(off) / MM < geometry.bleed_mm else max(off)
+            kind = "不足" if worst / MM < geometry.bleed_mm else "多于"
+            problems.append(f"第 {number} 页出血{kind}报告要求的 {geometry.bleed_mm:g} 毫米"
+                            f"（BleedBox 距成品线 {_mm(worst)} 毫米）")
     if len(sizes) > 1:
-        problems.append(f"各页成品尺寸不一致：{sorted(sizes)}")
+        problems.append(f"各页成品尺寸不一致：{'、'.join(f'{w}×{h} 毫米' for w, h in sorted(sizes))}")
+    if geometry is None and len(bleeds) > 1:
+        problems.append(f"各页出血不一致：{'、'.join(sorted(bleeds))} 毫米")
+    return problems
+
+
+def check_page_size(pdf: pikepdf.Pdf, geometry: Geometry) -> list[str]:
+    """The screen file's pages are cut at the trim: each one the report's page size."""
+    problems = []
+    for number, page in enumerate(pdf.pages, 1):
+        box = [float(v) for v in page.obj.get("/CropBox", page.obj.MediaBox)]
+        width, height = box[2] - box[0], box[3] - box[1]
+        if abs(width / MM - geometry.width_mm) > BOX_TOLERANCE_MM or abs(height / MM - geometry.height_mm) > BOX_TOLERANCE_MM:
+            problems.append(f"第 {number} 页是 {_mm(width)}×{_mm(height)} 毫米，报告要求 "
+                            f"{geometry.width_mm:g}×{geometry.height_mm:g} 毫米")
     return problems
 
 
@@ -284,8 +336,11 @@ def check_qr(path: Path, url: str | None) -> tuple[list[str], str]:
     return problems, f"封面二维码按 300 dpi 读出“{first.text}”，{first.size_mm:.1f} 毫米宽，四周留白充足"
 
 
-def check_pdf(path: Path, report=None) -> list[Finding]:
-    """Every preflight rule that applies to this PDF (``report``: the validated Report it was made from, if known)."""
+def check_pdf(path: Path, report=None, geometry: Geometry | None = None) -> list[Finding]:
+    """Every preflight rule that applies to this PDF. ``report``: the validated Report it was made from, if
+    known; page boxes are checked against its page (or ``geometry``)."""
+    if geometry is None and report is not None:
+        geometry = Geometry.of(report.page)
     file = str(path)
     findings: list[Finding] = []
 
@@ -308,8 +363,16 @@ def check_pdf(path: Path, report=None) -> list[Finding]:
         add("字体", check_fonts(pdf), "全部嵌入并子集化，带 ToUnicode，均来自 fonts/")
         add("缺字", check_notdef(pdf), "没有缺字方框")
         add("元数据", check_metadata(pdf, kind), "标题、语言和标准标识齐全")
+        if kind == "screen" and geometry is not None:
+            add("页面尺寸", check_page_size(pdf, geometry), f"每页 {geometry.width_mm:g}×{geometry.height_mm:g} 毫米，与报告一致")
         if kind == "print":
-            add("页面框", check_boxes(pdf), "每页都有 TrimBox 和 BleedBox，出血 3 毫米")
+            spread = bool(pdf.docinfo.get(IMPOSED_KEY))
+            if geometry is not None:
+                size = f"{geometry.width_mm * (2 if spread else 1):g}×{geometry.height_mm:g}"
+                boxes_ok = f"每页都有 TrimBox 和 BleedBox，成品 {size} 毫米，出血 {geometry.bleed_mm:g} 毫米，与报告一致"
+            else:
+                boxes_ok = "每页都有 TrimBox 和 BleedBox，各页一致（没有报告数据，未核对尺寸和出血）"
+            add("页面框", check_boxes(pdf, geometry, spread), boxes_ok)
             intents = pdf.Root.get("/OutputIntents", [])
             add("输出意图", [] if intents else ["缺少输出意图（OutputIntent）"], "已设置 CMYK 输出意图")
             add("颜色", check_colour(pdf), "全部为 CMYK，没有 RGB")
@@ -342,18 +405,34 @@ def check_long_image(path: Path) -> list[Finding]:
     return [Finding(file, "长图", True, f"{width} 像素宽，{size / 1024 / 1024:.1f} MB")]
 
 
-def check_paths(paths: list[Path]) -> list[Finding]:
+def recorded_geometry(folder: Path) -> Geometry | None:
+    """The page size and bleed the last build of the report in ``folder`` was made for (its build record)."""
+    import json
+
+    from .build import RECORD
+
+    try:
+        page = json.loads((folder / RECORD).read_text(encoding="utf-8"))["page"]
+        return Geometry(float(page["width_mm"]), float(page["height_mm"]), float(page["bleed_mm"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_paths(paths: list[Path], geometry: Geometry | None = None) -> list[Finding]:
     """Preflight files, or every edition's files inside the given folders.
 
     Which check a file gets is decided by the edition registry
-    (tujie/registry.py): each edition claims its own files.
+    (tujie/registry.py): each edition claims its own files. ``geometry`` is the
+    report's page; for a folder without it, the one in its build record.
     """
     from .registry import edition_of
 
     findings = []
     for path in paths:
+        expected = geometry
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if not p.name.startswith(".") and edition_of(p))
+            expected = expected or recorded_geometry(path)
         else:
             files = [path]
         if not files:
@@ -365,7 +444,7 @@ def check_paths(paths: list[Path]) -> list[Finding]:
             elif edition is None:
                 findings.append(Finding(str(file), "文件", False, "不是本程序生成的任何一种版本"))
             else:
-                findings.extend(edition.check(file))
+                findings.extend(edition.check(file, geometry=expected))
     return findings
 
 

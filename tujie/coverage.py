@@ -1,8 +1,8 @@
 """Stop a build before layout when the data uses a character the fonts lack.
 
-The bundled fonts cover GB 2312 plus common punctuation and symbols (see
-``fonts/README.md``). A rarer character — a name such as 堃 or 喆, a CJK
-Extension B character, an emoji pasted from a chat — would print as an empty
+The bundled fonts cover every character of Noto Sans CJK SC: all of GBK and
+of the 通用规范汉字表 (see ``fonts/README.md``). A rarer character — most of
+CJK Extension B and later, an emoji pasted from a chat — would print as an empty
 box or silently come from some other font on the machine, and the log
 watcher in :mod:`tujie.pdf` only notices after the whole layout. So right
 after loading, every text of the report is checked against the fonts' cmaps
@@ -40,9 +40,9 @@ def _repertoire(fingerprint: tuple[tuple[str, float], ...]) -> frozenset[int]:
 
 def repertoire(font_dir: Path) -> frozenset[int]:
     """Code points every bundled font (*.otf in ``font_dir``) can draw; cached per file set."""
-    files = sorted(font_dir.glob("*.otf"))
-    if not files:
-        raise ReportError(f"在 {font_dir} 里没有找到字体文件（*.otf）")
+    from .fonts import bundled
+
+    files = sorted(bundled(font_dir).values())
     return _repertoire(tuple((str(p), p.stat().st_mtime) for p in files))
 
 
@@ -87,7 +87,8 @@ def describe(char: str) -> str:
     kind = ("表情符号" if _is_emoji(char) else "生僻字" if unicodedata.name(char, "").startswith("CJK")
             else "私用区字符，多见于输入法造字" if category == "Co" else "特殊符号")
     return (f"字符“{char}”（{code}）不在随附字库里，印出来会是方框或空白（{kind}）；"
-            f"请换成字库里有的字，或按 fonts/README.md 用 --extra-chars 把它加进字库")
+            f"随附字库已有思源黑体简体（Noto Sans CJK SC）的全部字符，GBK 和《通用规范汉字表》的字都在内，"
+            f"这个字不在其中。请换成字库里有的写法（如把扩展区的异体字换成规范字）")
 
 
 def _is_emoji(char: str) -> bool:

@@ -1,7 +1,7 @@
 """Stage 5: turn typeset PDFs into the files each audience needs.
 
 * print: PDF/X-4 in CMYK (tujie/pdf.py, tujie/merge.py), finished here with crop marks in a
-  slug outside the bleed (MediaBox grows, TrimBox/BleedBox stay), a correct
+  slug outside the bleed (MediaBox grows, the BleedBox is the bleed asked for), a correct
   output intent, and optionally an imposed file of saddle-stitch spreads;
 * screen: PDF/A-3a in sRGB, the report data attached (made by tujie/pdf.py
   and tujie/merge.py);
@@ -28,7 +28,7 @@ from PIL import Image
 
 MM = 72 / 25.4  # PDF points per millimetre
 _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")  # a name token in a content stream
-SLUG_MM = 12  # room beyond the trim for bleed, a gap and the marks
+SLUG_MM = 12  # room beyond the trim for bleed, a gap and the marks (more for a bleed over 6 mm)
 MARK_GAP_MM = 1  # marks start this far outside the bleed, never on the artwork
 MARK_LENGTH_MM = 5
 MARK_WIDTH_PT = 0.25
@@ -81,10 +81,10 @@ def finish_print(pdf_path: Path, out_path: Path, bleed_mm: float) -> None:
         for intent in pdf.Root.get("/OutputIntents", []):
             # WeasyPrint 70 writes /N 1 for a four-component profile
             intent.DestOutputProfile.N = 4
-        for page in pdf.pages:
+        for number, page in enumerate(pdf.pages, 1):
             trim = _box(page, "/TrimBox")
-            bleed = _box(page, "/BleedBox")
-            slug = SLUG_MM * MM
+            bleed = bleed_box(trim, _box(page, "/MediaBox"), bleed_mm, number)
+            slug = max(SLUG_MM, bleed_mm + MARK_GAP_MM + MARK_LENGTH_MM + 1) * MM
             page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
             page.obj.BleedBox = pikepdf.Array(bleed)
             page.obj.TrimBox = pikepdf.Array(trim)
@@ -94,6 +94,23 @@ def finish_print(pdf_path: Path, out_path: Path, bleed_mm: float) -> None:
         # qpdf keeps an existing /ID's first half, and WeasyPrint's came from the random UUID
         del pdf.trailer["/ID"]
         pdf.save(out_path, deterministic_id=True)
+
+
+def bleed_box(trim: list[float], media: list[float], bleed_mm: float, number: int) -> list[float]:
+    """The BleedBox the report asks for: the trim grown by ``bleed_mm`` on every side.
+
+    WeasyPrint 70 (weasyprint/pdf/__init__.py) lays the page out on a MediaBox
+    grown by the CSS ``bleed`` but caps its BleedBox at 10 pt (3.5 mm) beyond
+    the trim, so a 5 mm bleed came out as 3.5 mm. The artwork does reach the
+    MediaBox, so the requested box is set here, after checking it lies within.
+    """
+    bleed = bleed_mm * MM
+    box = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+    if any(abs(a - b) > 0.05 * MM for a, b in zip(box, media)):
+        from .errors import ReportError
+
+        raise ReportError(f"第 {number} 页排出的画面没有延伸到 {bleed_mm:g} 毫米出血（版式的问题）")
+    return box
 
 
 def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
@@ -113,16 +130,24 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
 IMPOSED_KEY = "/TujieImposed"  # docinfo flag: pages are printer spreads, not reader pages
 
 # SRA3 holds an A3 spread (two A4 pages) with bleed and marks
-SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290)}
+SHEET_MM = {"A4": (450, 320), "A5": (320, 225), "B5": (386, 280), "16K": (400, 290), "正16开": (400, 290),
+            "大16开": (450, 320)}
 
 
-def impose(print_pdf: Path, out_path: Path, page_size: str, bleed_mm: float) -> list[tuple[int, int]]:
+def sheet_mm(page) -> tuple[float, float]:
+    """The press sheet for a spread of two pages: the usual one for a named size, else the spread with room for bleed and marks."""
+    if page.size in SHEET_MM:
+        return SHEET_MM[page.size]
+    return (2 * page.width_mm + 2 * (page.bleed_mm + 17), page.height_mm + 2 * (page.bleed_mm + 12))
+
+
+def impose(print_pdf: Path, out_path: Path, sheet: tuple[float, float], bleed_mm: float) -> list[tuple[int, int]]:
     """Write saddle-stitch spreads, each centred on its own sheet with its own marks."""
     with pikepdf.open(print_pdf) as source, pikepdf.new() as imposed:
         order = saddle_stitch_order(len(source.pages))
         trim = _box(source.pages[0], "/TrimBox")
         width, height = trim[2] - trim[0], trim[3] - trim[1]
-        sheet_w, sheet_h = (v * MM for v in SHEET_MM[page_size])
+        sheet_w, sheet_h = (v * MM for v in sheet)
         sx, sy = (sheet_w - 2 * width) / 2, (sheet_h - height) / 2
         bleed = bleed_mm * MM
         forms = [imposed.copy_foreign(page.as_form_xobject()) for page in source.pages]

@@ -45,7 +45,9 @@ def setup_fonts(font_dir: Path) -> None:
 
     _pyplot()
     known = {entry.fname for entry in font_manager.fontManager.ttflist}
-    for path in sorted(font_dir.glob("*.otf")):
+    from .fonts import bundled
+
+    for path in bundled(font_dir).values():
         if str(path) not in known:
             font_manager.fontManager.addfont(str(path))
 

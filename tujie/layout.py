@@ -180,12 +180,12 @@ class BookletHtml:
 
     def __init__(self, report: Report, layout: Layout, charts: dict[tuple[int, int], Chart],
                  font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None,
-                 assets: dict[str, str] | None = None):
+                 assets: dict[str, str] | None = None, logo: str | None = None):
         theme = layout.theme
         env = environment(layout.dirs)
         palette = Palette(theme)
         geometry = Geometry(layout, report.page, Measure({w: _path_of(uri) for w, uri in font_files.items()}))
-        env.globals.update(c=palette, series=palette.series, g=geometry, layout=layout)
+        env.globals.update(c=palette, series=palette.series, g=geometry, layout=layout, logo=logo)
         self.css = env.get_template("style.css.j2").render(
             report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
             color_profile=color_profile)

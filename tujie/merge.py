@@ -305,8 +305,10 @@ def _one_subset_per_font(pdf: pikepdf.Pdf, font_dir: Path) -> None:
 
 def _bundled_fonts(font_dir: Path) -> dict[str, Path]:
     """PostScript name → file, for the fonts in ``fonts/``."""
+    from .fonts import bundled
+
     found = {}
-    for path in sorted(font_dir.glob("*.otf")):
+    for path in bundled(font_dir).values():
         with TTFont(path, lazy=True) as font:
             found[font["name"].getDebugName(6)] = path
     return found

@@ -559,20 +559,56 @@ class ReportInfo(Strict):
     web_url: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=200)  # the web edition's address: QR code on the cover
 
 
-PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (185, 260)}
+PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (185, 260),
+                 "大16开": (210, 285), "正16开": (185, 260)}
 
 
 class Page(Strict):
-    size: Literal["A4", "A5", "B5", "16K"] = "A4"
+    """A named trim size (``size``) or any ``width_mm`` × ``height_mm``; after validation both are set."""
+
+    size: Literal["A4", "A5", "B5", "16K", "大16开", "正16开"] | None = None
+    width_mm: float | None = Field(default=None, ge=90, le=600)
+    height_mm: float | None = Field(default=None, ge=90, le=600)
     bleed_mm: float = Field(default=3, ge=0, le=10)
 
-    @property
-    def width_mm(self) -> float:
-        return PAGE_SIZES_MM[self.size][0]
+    @model_validator(mode="before")
+    @classmethod
+    def _size_or_dimensions(cls, data):
+        if not isinstance(data, dict):
+            return data
+        width, height = data.get("width_mm"), data.get("height_mm")
+        if width is None and height is None:
+            named = data.get("size") or "A4"
+            if named in PAGE_SIZES_MM:
+                width, height = PAGE_SIZES_MM[named]
+                return {**data, "size": named, "width_mm": float(width), "height_mm": float(height)}
+            return data  # an unknown size: the Literal says which are allowed
+        if data.get("size") is not None:
+            raise ValueError("size 和 width_mm/height_mm 只写一种：写了自定义宽高就不要再写 size")
+        if width is None or height is None:
+            raise ValueError("自定义页面尺寸要同时写 width_mm 和 height_mm（单位毫米）")
+        return data
 
-    @property
-    def height_mm(self) -> float:
-        return PAGE_SIZES_MM[self.size][1]
+
+class ThemeColour(Strict):
+    """A brand colour: ``"#1b5e20"``, or ``{rgb: "#1b5e20", cmyk: [80, 20, 90, 30]}`` (per cent)."""
+
+    rgb: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    cmyk: list[Annotated[float, Field(ge=0, le=100)]] | None = Field(default=None, min_length=4, max_length=4)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_hex(cls, data):
+        return {"rgb": data} if isinstance(data, str) else data
+
+
+class ReportTheme(Strict):
+    """The report's own look (tujie/brand.py): brand colours and a logo, over the layout's theme.yaml."""
+
+    primary: ThemeColour | None = None  # the layout's "brand": cover, openers, titles
+    accent: ThemeColour | None = None  # the big figures
+    series: list[ThemeColour] | None = Field(default=None, min_length=1, max_length=12)  # panels, chart bars
+    logo: str | None = Field(default=None, pattern=r"(?i)^[^\x00]+\.svg$")  # an SVG beside the report file
 
 
 class Typography(Strict):
@@ -593,6 +629,7 @@ class Report(Strict):
     checks: Checks = Checks()
     page: Page = Page()
     typography: Typography = Typography()
+    theme: ReportTheme | None = None
     layout: str = Field(default="booklet", pattern=r"^[a-z][a-z0-9_-]*$")
     sections: list[Section] = Field(min_length=1)
 

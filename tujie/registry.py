@@ -77,7 +77,7 @@ class Edition:
     def build(self, ctx: EditionContext):
         raise NotImplementedError
 
-    def check(self, path: Path, report=None) -> list:
+    def check(self, path: Path, report=None, geometry=None) -> list:
         raise NotImplementedError
 
     def claims(self, path: Path) -> int:
@@ -99,10 +99,10 @@ class PrintEdition(Edition):
         # joined, finished and checked in a forked child while this process makes the other editions
         return Forked(build_print, *args) if ctx.parallel else build_print(*args)
 
-    def check(self, path: Path, report=None) -> list:
+    def check(self, path: Path, report=None, geometry=None) -> list:
         from .check import check_pdf
 
-        return check_pdf(path, report)
+        return check_pdf(path, report, geometry)
 
 
 def build_print(part_files: list[Path], font_dir: Path, stage: Path, stem: str, report) -> Made:
@@ -129,7 +129,7 @@ class ImposedEdition(Edition):
         from . import editions as ed
 
         imposed = ctx.stage / f"{ctx.stem}{self.suffix}"
-        ed.impose(ctx.file("print"), imposed, ctx.report.page.size, ctx.report.page.bleed_mm)
+        ed.impose(ctx.file("print"), imposed, ed.sheet_mm(ctx.report.page), ctx.report.page.bleed_mm)
         return Made([imposed])
 
     check = PrintEdition.check
@@ -168,7 +168,7 @@ class ImageEdition(Edition):
                                cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts))
         return Made([long_jpg, *thumbs])
 
-    def check(self, path: Path, report=None) -> list:
+    def check(self, path: Path, report=None, geometry=None) -> list:
         from .check import check_long_image
 
         return check_long_image(path)
@@ -200,7 +200,7 @@ class WebEdition(Edition):
             return 2
         return 2 if path.name == "index.html" and path.parent.name == self.folder else 0
 
-    def check(self, path: Path, report=None) -> list:
+    def check(self, path: Path, report=None, geometry=None) -> list:
         from .check import check_web
 
         return check_web(path if path.is_dir() else path.parent, self.max_bytes)

@@ -35,9 +35,28 @@ class Theme(BaseModel):
     def color(self, name: str) -> str:
         return self.colors[name].rgb
 
+    def with_report(self, report, cmyk_profile: Path) -> "Theme":
+        """This theme with the report's own ``theme:`` colours (tujie/brand.py); itself if it sets none.
+
+        ``primary`` replaces ``brand`` (and the tints derived from it),
+        ``accent`` the accent, ``series`` the series; a colour without ``cmyk``
+        is converted through ``cmyk_profile``, the print file's output intent.
+        """
+        if report.theme is None:
+            return self
+        from .brand import colours
+
+        named, series = colours(report.theme, cmyk_profile)
+        updated = {**self.model_dump()["colors"], **named}
+        data = {**self.model_dump(), "colors": updated}
+        if series:
+            data["series"] = [series[i % len(series)] for i in range(max(5, len(series)))]
+        return Theme.model_validate(data)
+
     def cmyk_table(self) -> dict[str, tuple[float, float, float, float]]:
         """Every theme colour's hex RGB (lower case) → its designed CMYK, as fractions."""
-        return {c.rgb.lower(): tuple(v / 100 for v in c.cmyk) for c in list(self.colors.values()) + list(self.series)}
+        # named colours last: where a series colour has the same RGB, the named one's designed CMYK wins
+        return {c.rgb.lower(): tuple(v / 100 for v in c.cmyk) for c in list(self.series) + list(self.colors.values())}
 
 
 def naive_cmyk(r: float, g: float, b: float) -> tuple[float, float, float, float]:

@@ -149,8 +149,8 @@ CASES = {
                        sub("title: 工作回顾", "title: 工作回顾𠀀")),
   "font-emoji": ("表情符号", ["U+1F600", "表情符号"], "😀", "sections[0].blocks[0].text",
                  sub("。\n        figures", "😀。\n        figures")),
-  "font-rare-name": ("人名里的生僻字", ["堃", "U+5803"], "堃", "report.issuer",
-                     sub("issuer: 青禾镇人民政府", "issuer: 青禾镇人民政府王堃")),
+  "font-rare-name": ("人名里字库以外的生僻字（扩展 B 区）", ["𪚥", "U+2A6A5"], "𪚥", "report.issuer",
+                     sub("issuer: 青禾镇人民政府", "issuer: 青禾镇人民政府王𪚥")),
   "font-zero-width-space": ("看不见的零宽空格", ["U+200B", "看不见"], "\u200b", "report.district",
                             sub("district: 青禾镇", "district: 青禾\u200b镇")),
   # ---- limits
