@@ -556,8 +556,12 @@ def _design_review(laid, layout, report, source: Path, allow_overflow: bool):
     """Design findings (tujie/qa.py): errors when the report asks ``checks.design: fail``, else warnings."""
     from .qa import review
 
+    from .overflow import locate_text
+
     def locate(page: int, text: str | None, message: str) -> str:
-        return f"文件 {source}：第 {page} 页：{message}" + (f"（“{text}”）" if text else "")
+        line, field = locate_text(source, text) if text else (None, None)
+        where = f"，第 {line} 行，字段 {field}" if line else ""
+        return f"文件 {source}{where}：第 {page} 页{f'（从“{text[:12]}”起）' if text else ''}：{message}"
 
     design = review(laid, layout.sections, locate)
     if design.findings and report.checks.design == "fail" and not allow_overflow:

@@ -306,21 +306,25 @@ def check_layout(document, source: Path, classes: dict, allow: bool = False) -> 
 
 def _locate(item: Overflow, source: Path) -> ReportError:
     """Find the data line that produced an overflowing item, by pieces of its printed text."""
+    line, field = locate_text(source, item.context or item.text)
+    return ReportError(str(item), file=str(source), line=line, field=field)
+
+
+def locate_text(source: Path, text: str) -> tuple[int | None, str | None]:
+    """(line, field) of the data string that prints ``text`` (placeholders shown as their figures)."""
     from .load import load_marks  # late: only needed on the error path
     from .yamlio import dotted
 
-    message = str(item)
     try:
         marks = load_marks(source)
-        strings = [(path, "".join(text.split())) for path, text in _yaml_strings(source)]
+        strings = [(path, "".join(value.split())) for path, value in _yaml_strings(source)]
     except ReportError:
-        return ReportError(message, file=str(source))
-    for needle in _needles(item.context or item.text):
-        for path, text in strings:
-            if needle in text:
-                line = marks.get(path, (None,))[0]
-                return ReportError(message, file=str(source), line=line, field=dotted(path))
-    return ReportError(message, file=str(source))
+        return None, None
+    for needle in _needles(text):
+        for path, value in strings:
+            if needle in value:
+                return marks.get(path, (None,))[0], dotted(path)
+    return None, None
 
 
 def _needles(text: str) -> list[str]:

@@ -28,6 +28,7 @@ class PageShape:
     lines: int  # line boxes with text
     kind: str  # "content", or the one-page section it belongs to (cover, notes…)
     heading: str = ""  # text of the stranded heading
+    first: str = ""  # the page's first text (of its content, not its folio): finds the data line
 
     as_dict = asdict
 
@@ -39,7 +40,7 @@ def page_shapes(document, classes: dict) -> list[PageShape]:
 def _shape(page_box, classes: dict) -> PageShape:
     top = page_box.content_box_y()
     height = page_box.height
-    state = {"bottom": top, "last": None, "cards": 0, "lines": 0, "kind": "content"}
+    state = {"bottom": top, "last": None, "cards": 0, "lines": 0, "kind": "content", "first": ""}
     headings = set(classes["heading"])
     card_classes = set(classes["card"])
     one_page = set(classes["one_page"])
@@ -54,6 +55,8 @@ def _shape(page_box, classes: dict) -> PageShape:
         if isinstance(box, boxes.BlockBox) and names & card_classes:
             state["cards"] += 1
         ink = isinstance(box, boxes.ReplacedBox) or (isinstance(box, boxes.TextBox) and box.text.strip())
+        if isinstance(box, boxes.TextBox) and len(state["first"]) < 12 and box.text.strip():
+            state["first"] += box.text.strip()
         if isinstance(box, boxes.LineBox) and any(isinstance(c, boxes.TextBox) or isinstance(c, boxes.InlineBox)
                                                    for c in box.children):
             state["lines"] += 1
@@ -73,7 +76,7 @@ def _shape(page_box, classes: dict) -> PageShape:
     last = state["last"]
     stranded = bool(last and last[1])
     text = _text(last[0]) if stranded else ""
-    return PageShape(round(fill, 3), stranded, state["cards"], state["lines"], state["kind"], text)
+    return PageShape(round(fill, 3), stranded, state["cards"], state["lines"], state["kind"], text, state["first"][:24])
 
 
 def _tinted(box) -> bool:
@@ -134,9 +137,9 @@ def review(parts: list, rules, locate) -> DesignReport:
                 continue
             fills[number] = shape["fill"]
             if shape["fill"] < rules.min_fill and number != last_body:
-                findings.append(locate(number, None, f"版心只排到 {shape['fill']:.0%}，下方大半是空白"))
+                findings.append(locate(number, shape.get("first"), f"版心只排到 {shape['fill']:.0%}，下方大半是空白"))
             if shape["last_is_heading"] and shape["fill"] > 0.5:
                 findings.append(locate(number, shape["heading"], f"页面底部的标题“{shape['heading']}”和下面的内容分开了"))
             if shape["lines"] <= 2 and shape["cards"] <= 1 and number != last_body and shape["fill"] < 0.3:
-                findings.append(locate(number, None, "这一页只有一行文字或一张卡片"))
+                findings.append(locate(number, shape.get("first"), "这一页只有一行文字或一张卡片"))
     return DesignReport(fills, findings)

@@ -188,7 +188,8 @@ class WebEdition(Edition):
     def build(self, ctx: EditionContext) -> Made:
         from .web import build_site, write_site
 
-        site = build_site(ctx.report, ctx.theme, ctx.paths.layouts / "web", ctx.paths.fonts, ctx.paths.cache)
+        site = build_site(ctx.report, ctx.theme, ctx.paths.layouts / "web", ctx.paths.fonts, ctx.paths.cache,
+                          ctx.source.parent)
         for kind in site.unsupported:
             print(f"提示：网页版还没有“{kind}”块的模板，暂用通用模板显示它的文字（见 layouts/web/README.md）")
         files = write_site(site, ctx.stage / self.folder)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html.parser
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -43,10 +43,11 @@ class WebSite:
     html: str
     fonts: dict[str, bytes]  # file name under web/ → WOFF2 data
     unsupported: list[str]  # block types shown by the generic partial
+    images: dict[str, bytes] = field(default_factory=dict)  # file name under web/ → a picture of an image block
 
     @property
     def size(self) -> int:
-        return len(self.html.encode("utf-8")) + sum(map(len, self.fonts.values()))
+        return len(self.html.encode("utf-8")) + sum(map(len, self.fonts.values())) + sum(map(len, self.images.values()))
 
     @property
     def requests(self) -> int:
@@ -120,7 +121,22 @@ def block_partials(layout_dir: Path) -> set[str]:
             if not p.name.startswith("_")}
 
 
-def render_page(report, theme, charts: dict, layout_dir: Path) -> tuple[str, list[str]]:
+def web_images(report, source_dir: Path | None) -> dict[str, tuple[str, bytes]]:
+    """image block src → (file name under web/, its bytes); the files were checked by tujie/images.py."""
+    import hashlib
+
+    from .model import ImageBlock, walk
+
+    found = {}
+    for _, block in walk(report):
+        if isinstance(block, ImageBlock) and source_dir is not None and block.src not in found:
+            data = (source_dir / block.src).read_bytes()
+            name = f"images/{hashlib.sha256(data).hexdigest()[:10]}{Path(block.src).suffix.lower()}"
+            found[block.src] = (name, data)
+    return found
+
+
+def render_page(report, theme, charts: dict, layout_dir: Path, images: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """index.html for ``report``; also the block types that fell back to the generic partial."""
     from .theme import Palette
 
@@ -132,7 +148,7 @@ def render_page(report, theme, charts: dict, layout_dir: Path) -> tuple[str, lis
     css = env.get_template("style.css.j2").render(theme=theme, fonts=fonts)
     entries = [(n, s, s.figures()) for n, s in enumerate(report.sections, 1) if s.figures()]
     page = env.get_template("page.html.j2").render(
-        report=report, theme=theme, css=Markup(css), charts=charts, index=entries, partials=known)
+        report=report, theme=theme, css=Markup(css), charts=charts, index=entries, partials=known, images=images or {})
     unsupported = sorted({b.type for s in report.sections for b in s.blocks} - known)
     return page, unsupported
 
@@ -215,13 +231,15 @@ def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | N
     return charts
 
 
-def build_site(report, theme, layout_dir: Path, font_dir: Path, cache_dir: Path | None = None) -> WebSite:
+def build_site(report, theme, layout_dir: Path, font_dir: Path, cache_dir: Path | None = None,
+               source_dir: Path | None = None) -> WebSite:
     charts = web_charts(report, theme, layout_dir.parent, font_dir, cache_dir)
-    page, unsupported = render_page(report, theme, charts, layout_dir)
+    pictures = web_images(report, source_dir)
+    page, unsupported = render_page(report, theme, charts, layout_dir, {src: name for src, (name, _) in pictures.items()})
     chars = page_characters(page)
     fonts = {f"fonts/noto-sans-sc-{weight}.woff2": subset_woff2(font_dir / name, chars)
              for weight, name in FONT_FILES.items()}
-    return WebSite(page, fonts, unsupported)
+    return WebSite(page, fonts, unsupported, dict(pictures.values()))
 
 
 def write_site(site: WebSite, folder: Path) -> list[Path]:
@@ -229,7 +247,7 @@ def write_site(site: WebSite, folder: Path) -> list[Path]:
     files = [folder / "index.html"]
     files[0].parent.mkdir(parents=True, exist_ok=True)
     files[0].write_text(site.html, encoding="utf-8")
-    for name, data in sorted(site.fonts.items()):
+    for name, data in sorted({**site.fonts, **site.images}.items()):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
