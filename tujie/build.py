@@ -509,8 +509,11 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
                 allow_overflow, parallel, _read_record(out_dir))
             laid = ctx.laid
             result.design = _design_review(laid, layout, report, source, allow_overflow)
-            for warning in (w for p in laid for w in p.warnings):
-                print(warning, file=sys.stderr)
+            overflows = [ReportError(**w) for p in laid for w in p.warnings]
+            if overflows and not allow_overflow:
+                raise ReportErrors(overflows[:20], more=max(0, len(overflows) - 20))
+            for error in overflows:
+                print(f"警告（已按 --allow-overflow 放行）：{error}", file=sys.stderr)
             result.pages = sum(p.pages for p in laid)
             result.parts = {p.name: p.pages for p in laid}
             limits.check_page_count(result.pages, source)

@@ -42,30 +42,41 @@ def chinese_numeral(n: int) -> str:
     return (CHINESE_NUMERALS[tens] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones] if ones else "")
 
 
-INDEX_ROW_MM, INDEX_HEAD_MM, INDEX_TITLE_MM = 5.6, 8.0, 26.0  # a figure row, a section heading, the page title
+INDEX_ROW_MM, INDEX_LINE_MM, INDEX_HEAD_MM, INDEX_TITLE_MM = 5.4, 3.7, 8.0, 26.0  # row, extra line, heading, title
 
 
-def index_pages(report: Report, type_height_mm: float, columns: int = 2) -> list[list[list[tuple]]]:
+def index_pages(report: Report, geometry: "Geometry", columns: int = 2) -> list[list[list[tuple]]]:
     """The data index as pages of columns of (section number, section, figures).
 
     Done here rather than with CSS columns: WeasyPrint balances columns by
     laying them out again and again, which tripled this page's cost. A column
     is an unbreakable inline block, so each holds what fits one page; a
-    section split between columns repeats its heading. A single page is
+    section split between columns repeats its heading. Row heights count the
+    lines a long label wraps to (measured with the fonts). A single page is
     balanced between its columns.
     """
-    entries = [(n, s, s.figures()) for n, s in enumerate(report.sections, 1) if s.figures()]
-    total = sum(INDEX_HEAD_MM + INDEX_ROW_MM * len(figs) for _, _, figs in entries)
-    first = type_height_mm - INDEX_TITLE_MM
-    if total <= first * columns * 0.92:
-        capacity = [max(total / columns + INDEX_HEAD_MM, INDEX_HEAD_MM + INDEX_ROW_MM)] * columns
-        return [_fill(entries, capacity * 1)[0]] if entries else [[[] for _ in range(columns)]]
-    pages, rest = [], entries
-    height = first
+    width = geometry.width * 0.48
+
+    def row(fig) -> float:
+        label = (f"{fig.year}年 " if fig.year else "") + fig.label
+        used = geometry.measure.width_mm(label, 7.6) + geometry.measure.width_mm(fig.display + fig.unit, 7.6, 700) + 10
+        lines = max(1, -int(-used // width))
+        return INDEX_ROW_MM + (lines - 1) * INDEX_LINE_MM
+
+    entries = [(n, s, [(fid, f, row(f)) for fid, f in s.figures()]) for n, s in enumerate(report.sections, 1)
+               if s.figures()]
+    total = sum(INDEX_HEAD_MM + sum(h for *_, h in figs) for _, _, figs in entries)
+    first = geometry.height - INDEX_TITLE_MM
+    if total <= first * columns * 0.9:
+        capacity = [total / columns + INDEX_HEAD_MM + INDEX_ROW_MM] * columns
+        page, rest = _fill(entries, capacity)
+        if not rest:
+            return [page]
+    pages, rest, height = [], entries, first
     while rest:
-        page, rest = _fill(rest, [height * 0.95] * columns)
+        page, rest = _fill(rest, [height * 0.94] * columns)
         pages.append(page)
-        height = type_height_mm
+        height = geometry.height
     return pages
 
 
@@ -76,13 +87,18 @@ def _fill(entries: list, capacities: list[float]) -> tuple[list[list[tuple]], li
     queue = list(entries)
     while queue and col < len(cols):
         number, section, figs = queue[0]
-        room = int((capacities[col] - used - INDEX_HEAD_MM) // INDEX_ROW_MM)
-        if room <= 0:
+        taken, room = [], capacities[col] - used - INDEX_HEAD_MM
+        for item in figs:
+            if item[2] > room and (taken or used > 0):
+                break
+            taken.append(item)
+            room -= item[2]
+        if not taken:
             col, used = col + 1, 0.0
             continue
-        taken, left = figs[:room], figs[room:]
-        cols[col].append((number, section, taken))
-        used += INDEX_HEAD_MM + INDEX_ROW_MM * len(taken)
+        cols[col].append((number, section, [(fid, f) for fid, f, _ in taken]))
+        used += INDEX_HEAD_MM + sum(h for *_, h in taken)
+        left = figs[len(taken):]
         if left:
             queue[0] = (number, section, left)
             col, used = col + 1, 0.0
@@ -193,7 +209,7 @@ class BookletHtml:
         from .qr import qr_code
 
         self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
-                            index_pages=index_pages(report, geometry.height), assets=assets or {},
+                            index_pages=index_pages(report, geometry), assets=assets or {},
                             qr=qr_code(report.report.web_url))
 
     def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,

@@ -291,6 +291,16 @@ HINTS = {
 ESCAPE_HATCH = "确认可以接受时，加上 --allow-overflow 仍然生成（不建议交付印刷）"
 
 
+def overflow_errors(document, source: Path, classes: dict) -> list[ReportError]:
+    """Every overflow as a located Chinese error (not raised: the caller decides, see tujie/build.py)."""
+    errors = []
+    for item in find_overflows(document, classes):
+        e = _locate(item, source)
+        errors.append(ReportError(f"排版超出：{e.message}。{HINTS[item.kind]}；{ESCAPE_HATCH}",
+                                  file=e.file, line=e.line, field=e.field))
+    return errors
+
+
 def check_layout(document, source: Path, classes: dict, allow: bool = False) -> list[str]:
     """Raise ReportErrors naming every overflow, or (``allow``) return them as warnings to print."""
     found = find_overflows(document, classes)

@@ -114,7 +114,9 @@ class Part:
     start: int  # page number of its first page in the booklet
     pages: int
     anchors: dict[str, int] = field(default_factory=dict)  # anchor → page number in the booklet
-    warnings: list[str] = field(default_factory=list)  # overflows let through by --allow-overflow
+    # overflows found in this part, as ReportError fields: an error only if the booklet's final layout
+    # still has them (a part laid out for a page arrangement that was then corrected does not count)
+    warnings: list[dict] = field(default_factory=list)
     shapes: list[dict] = field(default_factory=list)  # tujie.qa.PageShape of each page, as dicts
 
     def pdf(self, cache_dir: Path, edition: str) -> Path:
@@ -165,7 +167,8 @@ def lay_out(job: PartJob) -> Part:
 
     document = paginate(job.html, job.base_dir, job.roots)
     limits.check_pages(document, job.source)
-    warnings = overflow.check_layout(document, job.source, job.classes, allow=job.allow_overflow or not job.write)
+    warnings = [{"message": e.message, "file": e.file, "line": e.line, "field": e.field}
+                for e in overflow.overflow_errors(document, job.source, job.classes)] if job.write else []
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, job.start):
         for anchor in page.anchors:
