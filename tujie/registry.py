@@ -165,13 +165,46 @@ class ImageEdition(Edition):
 
         long_jpg = ctx.stage / f"{ctx.stem}{self.suffix}"
         thumbs = ed.long_image(ctx.file("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
-                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts))
+                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made([long_jpg, *thumbs])
 
     def check(self, path: Path, report=None, geometry=None) -> list:
         from .check import check_long_image
 
         return check_long_image(path)
+
+
+class PagesEdition(Edition):
+    """One 360-pixel picture a page, for a live preview (``render.py watch``, tujie/warm.py).
+
+    The long image writes the same pictures; this edition skips the long JPEG,
+    and draws again only the pages whose content changed (editions.page_fingerprints).
+    """
+
+    name, title, suffix = "pages", "页面预览图　　", "-p01.png"
+    default = False  # the image edition already delivers them
+    needs = ("screen",)
+
+    def file_names(self, stem: str) -> list[str]:
+        return [f"pages/{stem}-pNN.png"]
+
+    def build(self, ctx: EditionContext) -> Made:
+        from . import editions as ed
+        from .build import fonts_digest
+
+        thumbs = ed.long_image(ctx.file("screen"), None, ctx.stage / "pages", ctx.stem,
+                               cache_dir=ctx.paths.cache / "pages",
+                               cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
+        return Made(thumbs)
+
+    def check(self, path: Path, report=None, geometry=None) -> list:
+        from PIL import Image
+
+        from .check import Finding
+
+        with Image.open(path) as image:
+            ok = image.width == 360
+            return [Finding(str(path), "预览图", ok, f"{image.width} 像素宽" + ("" if ok else "，应为 360 像素"))]
 
 
 class WebEdition(Edition):
@@ -207,8 +240,8 @@ class WebEdition(Edition):
 
 
 # Registration, in build order: an edition comes after those it needs.
-EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(), WebEdition(),
-                                                     ImposedEdition())}
+EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(), PagesEdition(),
+                                                     WebEdition(), ImposedEdition())}
 DEFAULT = tuple(name for name, e in EDITIONS.items() if e.default)
 
 
