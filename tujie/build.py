@@ -213,6 +213,15 @@ def draw_charts(report, layout, font_dir: Path, cache_dir: Path | None = None) -
     return with_sizes(plan, draw_missing_charts(report, layout.theme, plan, font_dir))
 
 
+def _draw_all_charts(report, theme, plan: ChartPlan, web_plan: ChartPlan | None, font_dir: Path) -> dict:
+    """The booklet's missing charts; and the web edition's, into the cache, so that the web edition's
+    process need not import matplotlib again (in the charts' child, tujie/forked.py)."""
+    drawn = draw_missing_charts(report, theme, plan, font_dir)
+    if web_plan is not None:
+        draw_missing_charts(report, theme, web_plan, font_dir)
+    return drawn
+
+
 def with_sizes(plan: ChartPlan, drawn: dict) -> dict:
     svgs = {**plan.cached, **drawn}
     return {key: (svgs[key], size) for key, size in plan.sizes.items()}
@@ -522,8 +531,15 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
     # (matplotlib and WeasyPrint each take ~0.7 s just to import)
     # (a resident builder, with ``pool``, has both imported already and draws here)
-    charts_job = Forked(draw_missing_charts, report, theme, plan, paths.fonts, what="图表") \
-        if plan.missing and parallel and pool is None else None
+    web_plan = None
+    if "web" in building and parallel and pool is None:
+        from .web import web_chart_plan
+
+        web_plan = web_chart_plan(report, theme, paths.layouts, paths.cache)
+    if (plan.missing or (web_plan and web_plan.missing)) and parallel and pool is None:
+        charts_job = Forked(_draw_all_charts, report, theme, plan, web_plan, paths.fonts, what="图表")
+    else:
+        charts_job = None
 
     # heavy imports here, after the no-op check
     from .check import Finding
@@ -531,6 +547,11 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
 
     if booklet and not harfbuzz_subset_available():
         print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
+    if charts_job and booklet:
+        # while the child draws: the fonts into WeasyPrint, so the layout workers forked next inherit them
+        from .pdf import load_fonts
+
+        load_fonts(paths.fonts, font_files(paths.fonts))
     drawn = with_sizes(plan, charts_job.result() if charts_job else
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
@@ -570,7 +591,8 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
 
         # each edition's build step, in registration order (tujie/registry.py); the print file's
         # runs on in a forked child while the others are made
-        for name in building:
+        # the editions made in forked children first, so that they run beside the others
+        for name in sorted(building, key=lambda n: not EDITIONS[n].apart):
             ctx.made[name] = EDITIONS[name].build(ctx)
             t = lap(name, t)
         for name in building:

@@ -106,6 +106,18 @@ def _font_config(font_dir: str, state: tuple) -> FontConfiguration:
     return FontConfiguration()
 
 
+def load_fonts(font_dir: Path, font_files: dict[int, str]) -> None:
+    """Fill :func:`shared_font_config` with the bundled fonts, declared as the booklet declares them.
+
+    Done ahead, in a process about to fork layout workers (or while it waits
+    for the charts), so that the workers start with the fonts loaded."""
+    faces = "".join(f'@font-face {{ font-family: "Noto Sans SC"; font-weight: {weight}; src: url("{uri}"); }}\n'
+                    for weight, uri in font_files.items())
+    html = (f"<html><head><style>{faces}body {{ font-family: 'Noto Sans SC'; }}</style></head><body><p>图解 0123 "
+            + "".join(f"<span style='font-weight: {weight}'>图解</span>" for weight in font_files) + "</p></body></html>")
+    paginate(html, font_dir, [font_dir], shared_font_config(font_dir))
+
+
 def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConfiguration | None = None) -> Document:
     """Lay out ``html`` into pages. Raise ReportError on refused or broken resources.
 

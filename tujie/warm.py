@@ -85,18 +85,12 @@ class WarmBuilder:
     def _warm_up(self) -> None:
         """Import and load everything a build needs, then fork the workers (which inherit it all)."""
         from . import editions, figures, merge, overflow, qa, check, layout, typeset  # noqa: F401
-        from .pdf import paginate, shared_font_config
+        from .pdf import load_fonts
 
         typeset.install()
         self._warm_charts()
-        config = shared_font_config(self.paths.fonts)
         try:
-            # the booklet's own @font-face rules, so that the configuration holds the fonts the parts ask for
-            faces = "".join(f'@font-face {{ font-family: "Noto Sans SC"; font-weight: {weight}; src: url("{uri}"); }}\n'
-                            for weight, uri in font_files(self.paths.fonts).items())
-            html = (f"<html><head><style>{faces}body {{ font-family: 'Noto Sans SC'; }}</style></head>"
-                    "<body><p>图解 0123 <b>图解</b> <strong style='font-weight:900'>图解</strong></p></body></html>")
-            paginate(html, self.paths.fonts, [self.paths.fonts], config)
+            load_fonts(self.paths.fonts, font_files(self.paths.fonts))
         except Exception:  # noqa: BLE001 - a damaged font is reported by the first build, in Chinese
             pass
         self._restart_pool()

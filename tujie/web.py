@@ -212,9 +212,9 @@ def cached_subset(font_path: Path, chars: set[str], cache_dir: Path | None) -> b
     return data
 
 
-def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | None) -> dict:
-    """(section, block) → WebChart: every chart drawn full width at phone size (cached like the booklet's)."""
-    from .build import ChartPlan, draw_missing_charts
+def web_chart_plan(report, theme, layouts: Path, cache_dir: Path | None):
+    """The phone-sized charts: those in the cache and those to draw (a tujie.build.ChartPlan)."""
+    from .build import ChartPlan
     from .figures import ChartSize, chart_cache_key
     from .manifest import load_layout
     from .model import ChartBlock
@@ -233,6 +233,15 @@ def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | N
                     plan.cached[(s, b)] = cached.read_text(encoding="utf-8")
                 else:
                     plan.missing.append((s, b, cached))
+    return plan
+
+
+def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | None) -> dict:
+    """(section, block) → WebChart: every chart drawn full width at phone size (cached like the booklet's;
+    the build has the charts' child process draw the missing ones into the cache beforehand)."""
+    from .build import draw_missing_charts
+
+    plan = web_chart_plan(report, theme, layouts, cache_dir)
     svgs = {**plan.cached, **draw_missing_charts(report, theme, plan, font_dir)}
     charts = {}
     for (s, b), svg in svgs.items():
