@@ -2,12 +2,15 @@
 #   make          安装环境（首次）并生成默认报告，结果在 output/
 #   make test     运行全部测试
 #   make all-reports  生成 source/ 里的所有报告
-#   make watch    修改数据时自动重新生成屏幕版
+#   make watch    修改数据时自动重新生成屏幕版和每页预览图（约 1 秒）
+#   make bench    测量生成速度（约 5 分钟），make bench-batch 另测 20 份报告的批量生成
 #   make fonts    下载 Debian 的思源黑体（Noto Sans CJK）软件包并生成 fonts/ 里的四个字体（已是最新则什么都不做）
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 REPORT ?= source/qiantang-2021.yaml
+OUT    ?=
+OUTOPT := $(if $(OUT),-o $(OUT))
 # Debian packages needed at run time: Pango for WeasyPrint, harfbuzz-subset (font subsetting ~25x faster),
 # libgs-common for the CMYK ICC profile of the print edition.
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig libgs-common
@@ -19,7 +22,7 @@ TEST_DEBS   := unicode-data chromium
 AXE_VERSION := 4.14.1
 AXE         := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: all render all-reports test watch bench system-deps test-debs test-deps fonts clean
+.PHONY: all render all-reports test watch bench bench-batch system-deps test-debs test-deps fonts clean
 
 all: render
 
@@ -43,7 +46,7 @@ fonts: $(VENV)/.installed
 	@$(PY) fonts/build_fonts.py --fetch || { $(SUDO) apt-get update -q && $(PY) fonts/build_fonts.py --fetch; }
 
 render: $(VENV)/.installed fonts
-	$(PY) render.py $(REPORT)
+	$(PY) render.py $(REPORT) $(OUTOPT)
 
 all-reports: $(VENV)/.installed fonts
 	$(PY) render.py source/*.yaml
@@ -68,3 +71,7 @@ watch: $(VENV)/.installed fonts
 bench: $(VENV)/.installed fonts test-deps
 	$(PY) bench/run.py --write
 	$(PY) bench/web.py --write
+
+# the batch of 20 reports (one core, one by one, all cores): about 5 minutes more, so not in `make bench`
+bench-batch: $(VENV)/.installed fonts
+	$(PY) bench/run.py --batch-only --write

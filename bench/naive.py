@@ -57,7 +57,7 @@ def naive_build(source: Path, out_dir: Path, paths: Paths = Paths()) -> list[Pat
 
     print_doc, _ = paginate_padded(spec, roots)  # and again for the print edition
     raw = out_dir / f".{stem}-print-raw.pdf"
-    write_print(print_doc, raw, theme.cmyk_table())
+    write_print(print_doc, raw, layout.theme.cmyk_table())
     printed = out_dir / f"{stem}-print.pdf"
     editions.finish_print(raw, printed, report.page.bleed_mm)
     raw.unlink()

@@ -75,7 +75,7 @@ class BuildResult:
 
     @property
     def thumbnails(self) -> list[Path]:
-        return self.outputs.get("image", [])[1:]
+        return self.outputs.get("image", [])[1:] or self.outputs.get("pages", [])
 
     @property
     def pdf(self) -> Path:
@@ -86,31 +86,33 @@ class BuildResult:
 # ---------------------------------------------------------------- no-op check
 
 
-def _hash_files(digest, files) -> None:
-    for path in sorted(files):
-        digest.update(str(path.name).encode())
-        digest.update(path.read_bytes())
+def fonts_digest(font_dir: Path, cache_dir: Path | None = None) -> bytes:
+    """A hash of the bundled fonts: what a glyph id in our PDFs stands for (tujie/digests.py
+    remembers each file's hash by size and time, so the 40 MB are read once)."""
+    from .digests import hash_files
 
-
-def fonts_digest(font_dir: Path) -> bytes:
-    """A hash of the bundled fonts: what a glyph id in our PDFs stands for."""
     digest = hashlib.sha256()
-    _hash_files(digest, list(font_dir.glob("*.otf")))
+    hash_files(digest, list(font_dir.glob("*.otf")), cache_dir)
     return digest.digest()
 
 
 def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], options: dict) -> str:
     """A hash of everything a build reads: data, layouts, fonts, code, profile and options."""
+    from .digests import hash_files, store_for
+
     digest = hashlib.sha256()
     digest.update(source.read_bytes())
+    cache = paths.cache
     # pictures beside the report: a logo (tujie/brand.py) or an image block (tujie/images.py)
-    _hash_files(digest, [p for p in source.parent.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")])
-    _hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()])
-    _hash_files(digest, list(paths.fonts.glob("*.otf")))
-    _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
-    _hash_files(digest, [PROJECT / "requirements.txt"])
+    hash_files(digest, [p for p in source.parent.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")],
+               cache)
+    hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()], cache)
+    digest.update(fonts_digest(paths.fonts, cache))
+    hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")], cache)
+    hash_files(digest, [PROJECT / "requirements.txt"], cache)
     if paths.cmyk_profile.is_file():
-        digest.update(paths.cmyk_profile.read_bytes())
+        hash_files(digest, [paths.cmyk_profile], cache)
+    store_for(cache).save()
     digest.update(json.dumps([sorted(editions), options], sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -211,6 +213,15 @@ def draw_charts(report, layout, font_dir: Path, cache_dir: Path | None = None) -
     return with_sizes(plan, draw_missing_charts(report, layout.theme, plan, font_dir))
 
 
+def _draw_all_charts(report, theme, plan: ChartPlan, web_plan: ChartPlan | None, font_dir: Path) -> dict:
+    """The booklet's missing charts; and the web edition's, into the cache, so that the web edition's
+    process need not import matplotlib again (in the charts' child, tujie/forked.py)."""
+    drawn = draw_missing_charts(report, theme, plan, font_dir)
+    if web_plan is not None:
+        draw_missing_charts(report, theme, web_plan, font_dir)
+    return drawn
+
+
 def with_sizes(plan: ChartPlan, drawn: dict) -> dict:
     svgs = {**plan.cached, **drawn}
     return {key: (svgs[key], size) for key, size in plan.sizes.items()}
@@ -296,18 +307,21 @@ class HtmlSpec:
 
 def toolchain_salt(paths: Paths, theme) -> bytes:
     """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile."""
+    from .digests import hash_files
+
     digest = hashlib.sha256()
-    _hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")])
-    _hash_files(digest, [PROJECT / "requirements.txt"])
-    digest.update(fonts_digest(paths.fonts))
+    hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")], paths.cache)
+    hash_files(digest, [PROJECT / "requirements.txt"], paths.cache)
+    digest.update(fonts_digest(paths.fonts, paths.cache))
     digest.update(json.dumps(theme.cmyk_table(), sort_keys=True).encode())
     if paths.cmyk_profile.is_file():
-        digest.update(paths.cmyk_profile.read_bytes())
+        hash_files(digest, [paths.cmyk_profile], paths.cache)
     return digest.digest()
 
 
 def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
-                    cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict) -> tuple[list, int, frozenset]:
+                    cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict,
+                    font_dir: Path | None = None, pool=None) -> tuple[list, int, frozenset]:
     """Every part of the booklet, from the cache or laid out now; how many were laid out; which
     sections flow on after the previous one (tujie/parts.plan_flow).
 
@@ -317,20 +331,29 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     from .parts import corrected_flow, lay_out_parts, part_names, plan_flow
 
     classes = spec.layout.classes.model_dump()
-    runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes)
+    runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
+                        font_dir=font_dir, pool=pool)
     try:
         # each section alone, to see how much of its last page it fills (cached like any part)
         count = len(spec.report.sections)
-        measured = runner([(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)],
-                          write=False)
+        alone = [(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)]
         rules, height = spec.layout.sections, spec.layout.type_height(spec.report.page)
         ids = [s.id for s in spec.report.sections]
-        # the last build's choice while the sections are the same ones (a revision), else a fresh guess
-        flow = frozenset(last["flow"]) if last.get("sections") == ids else plan_flow(measured, rules, height)
+        revision = last.get("sections") == ids
+        if revision:
+            # the last build's choice while the sections are the same ones; the measurements are
+            # needed only to correct it, after the layout, and mostly come from the real pages
+            flow = frozenset(last["flow"])
+            measured = runner.from_cache(alone, write=False)
+        else:  # a fresh guess
+            measured = runner(alone, write=False)
+            flow = plan_flow(measured, rules, height)
         for _ in range(FLOW_ROUNDS):
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
                                  part_names(spec.report, flow), runner, last_counts=last.get("parts"),
                                  last_page_of=last.get("page_of") if parallel else None)
+            if revision:
+                measured = _measured_from_pages(measured, laid, alone, runner, flow)
             better = corrected_flow(laid, measured, flow, rules, height)
             if better == flow:
                 break
@@ -340,19 +363,44 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     return laid, runner.laid_out, flow
 
 
+def _measured_from_pages(measured: list, laid: list, alone: list, runner: "PartRunner", flow: frozenset) -> list:
+    """Fill the sections not measured alone yet (None in ``measured``).
+
+    A section that opens a page and holds it alone is laid out in the booklet
+    exactly as when measured alone, but for its page number and side, which
+    change neither its height nor its fill; those take the real part's pages.
+    Only a section that heads a group of flowed sections is laid out alone,
+    as corrected_flow needs it by itself.
+    """
+    from .parts import sections_of
+
+    filled = list(measured)
+    for part in laid:
+        if part.name.startswith("section-"):
+            held = sections_of(part.name, len(alone), flow)
+            if len(held) == 1 and filled[held[0]] is None:
+                filled[held[0]] = part
+    missing = [i for i, m in enumerate(filled) if m is None and i not in flow and i > 0]  # the first is never asked
+    for i, part in zip(missing, runner([alone[i] for i in missing], write=False) if missing else []):
+        filled[i] = part
+    return filled
+
+
 class PartRunner:
     """Turns [(part name, HTML, start page)] into parts: from the cache, or laid out now.
 
     With ``parallel``, two or more parts to lay out go to a pool of forked
     processes (one per core); a single part is laid out in this process.
+    ``pool``: a pool kept by the caller (tujie/warm.py), not shut down here.
     """
 
     def __init__(self, salt: bytes, cache_dir: Path, roots: list[Path], cmyk_table: dict | None,
-                 source: Path, allow_overflow: bool, parallel: bool, classes: dict):
+                 source: Path, allow_overflow: bool, parallel: bool, classes: dict,
+                 font_dir: Path | None = None, pool=None):
         self.salt, self.cache_dir, self.roots, self.classes = salt, cache_dir, roots, classes
         self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
-        self.parallel = parallel
-        self.pool = None
+        self.parallel, self.font_dir = parallel, font_dir
+        self.pool, self._own_pool = pool, pool is None
         self.laid_out = 0  # parts laid out (not taken from the cache), reported as BuildResult.laid_out
 
     def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = (),
@@ -371,7 +419,8 @@ class PartRunner:
                 found[name] = hit
             else:
                 jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
-                                          self.cmyk_table, self.source, self.allow_overflow, self.classes, write))
+                                          self.cmyk_table, self.source, self.allow_overflow, self.classes, write,
+                                          self.font_dir))
         wanted = {name for name, _, _ in items}
         if len(jobs) > 1 and self.parallel:
             futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
@@ -388,6 +437,14 @@ class PartRunner:
             self.laid_out += len(jobs)
         return [found[name] for name, _, _ in items]
 
+    def from_cache(self, items: list[tuple[str, str, int]], write: bool = True) -> list:
+        """The parts for ``items`` that are in the cache, None for the others (nothing is laid out)."""
+        from . import parts
+
+        salt = self.salt if write else self.salt + b"measure"
+        return [parts.cached(parts.part_key(html, salt), self.cache_dir, self.cmyk_table is not None, want_pdf=write)
+                for _, html, _ in items]
+
     def _pool(self):
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
@@ -398,7 +455,7 @@ class PartRunner:
         return self.pool
 
     def close(self) -> None:
-        if self.pool is not None:
+        if self.pool is not None and self._own_pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -407,13 +464,14 @@ class PartRunner:
 
 def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = DEFAULT,
                  impose: bool = False, parallel: bool = True, force: bool = False,
-                 allow_overflow: bool = False) -> BuildResult:
+                 allow_overflow: bool = False, pool=None) -> BuildResult:
     """Build the requested editions of one report into ``paths.output / <report name>/``.
 
     ``editions`` are names in the registry (tujie/registry.py); ``impose`` adds
     the imposed file. ``parallel`` writes the print edition in a forked child;
     ``force`` rebuilds even when nothing changed; ``allow_overflow`` turns
-    layout overflow errors into warnings (tujie/overflow.py).
+    layout overflow errors into warnings (tujie/overflow.py). ``pool``: a forked process pool
+    kept by a resident builder (tujie/warm.py) to lay parts out in; None makes one per build.
     """
     started = time.perf_counter()
     unknown = set(editions) - set(EDITIONS)
@@ -429,10 +487,10 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
         return BuildResult(None, record["pages"], out_dir, {k: out_dir / v for k, v in record["files"].items()},
                            unchanged=True, timings={"no-op": time.perf_counter() - started},
                            summaries=record.get("summaries", {}))
-    return _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow)
+    return _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow, pool)
 
 
-def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False) -> BuildResult:
+def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False, pool=None) -> BuildResult:
     from . import coverage, limits
     from .fonts import bundled as bundled_fonts
     from .forked import Forked
@@ -454,7 +512,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     report = load_report(source)
     bundled_fonts(paths.fonts)  # a missing or damaged font file: say which and how to fix it, before anything reads it
     # issue 5: before any layout, refuse characters the fonts lack and texts long enough to run away
-    coverage.check_characters(report, source, paths.fonts)
+    coverage.check_characters(report, source, paths.fonts, paths.cache)
     limits.check_content(report, source)
     layout = load_layout(paths.layouts, report.layout, source=str(source))
     if cmyk and not paths.cmyk_profile.is_file():
@@ -472,8 +530,16 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     plan = plan_charts(report, layout, paths.cache) if booklet else ChartPlan({}, {}, [])
     # charts the cache lacks are drawn by a forked child while this process imports WeasyPrint
     # (matplotlib and WeasyPrint each take ~0.7 s just to import)
-    charts_job = Forked(draw_missing_charts, report, theme, plan, paths.fonts, what="图表") \
-        if plan.missing and parallel else None
+    # (a resident builder, with ``pool``, has both imported already and draws here)
+    web_plan = None
+    if "web" in building and parallel and pool is None:
+        from .web import web_chart_plan
+
+        web_plan = web_chart_plan(report, theme, paths.layouts, paths.cache)
+    if (plan.missing or (web_plan and web_plan.missing)) and parallel and pool is None:
+        charts_job = Forked(_draw_all_charts, report, theme, plan, web_plan, paths.fonts, what="图表")
+    else:
+        charts_job = None
 
     # heavy imports here, after the no-op check
     from .check import Finding
@@ -481,6 +547,11 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
 
     if booklet and not harfbuzz_subset_available():
         print("警告：系统缺少 libharfbuzz-subset0，字体子集化会慢约 25 倍。请运行 make 安装。")
+    if charts_job and booklet:
+        # while the child draws: the fonts into WeasyPrint, so the layout workers forked next inherit them
+        from .pdf import load_fonts
+
+        load_fonts(paths.fonts, font_files(paths.fonts))
     drawn = with_sizes(plan, charts_job.result() if charts_job else
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
@@ -506,7 +577,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             ctx.parts_dir = paths.cache / "parts"
             ctx.laid, result.laid_out, result.flow = lay_out_booklet(
                 spec, toolchain_salt(paths, theme), ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
-                allow_overflow, parallel, _read_record(out_dir))
+                allow_overflow, parallel, _read_record(out_dir), font_dir=paths.fonts, pool=pool)
             laid = ctx.laid
             result.design = _design_review(laid, layout, report, source, allow_overflow)
             overflows = [ReportError(**w) for p in laid for w in p.warnings]
@@ -523,7 +594,8 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
 
         # each edition's build step, in registration order (tujie/registry.py); the print file's
         # runs on in a forked child while the others are made
-        for name in building:
+        # the editions made in forked children first, so that they run beside the others
+        for name in sorted(building, key=lambda n: not EDITIONS[n].apart):
             ctx.made[name] = EDITIONS[name].build(ctx)
             t = lap(name, t)
         for name in building:

@@ -61,7 +61,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
     paths = Paths() if args.output is None else Paths(output=Path(args.output))
     try:
-        watch([Path(s) for s in args.sources], paths)
+        watch([Path(s) for s in args.sources], paths, editions=tuple(args.edition) if args.edition else None)
     except KeyboardInterrupt:
         print("已停止监视。")
     return 0
@@ -70,10 +70,14 @@ def run_watch(args: argparse.Namespace) -> int:
 def _watch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("sources", nargs="+", metavar="报告.yaml", help="要监视并重新生成的报告数据文件")
     p.add_argument("-o", "--output", metavar="目录", default=None, help="输出目录（默认为项目的 output/）")
+    from .registry import EDITIONS
+
+    p.add_argument("-e", "--edition", action="append", choices=list(EDITIONS), metavar="版本",
+                   help="生成哪些版本，可重复（默认 screen 和 pages：屏幕版和每页预览图）")
 
 
 run_watch.arguments = _watch_arguments
-command("watch", "监视数据、版式和字体，一有修改就重新生成屏幕版（编辑时用）")(run_watch)
+command("watch", "监视数据、版式和字体，一有修改就重新生成屏幕版和预览图（编辑时用，约 1 秒）")(run_watch)
 
 
 def run_export_figures(args: argparse.Namespace) -> int:

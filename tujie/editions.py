@@ -244,14 +244,15 @@ def _digest_content(digest, obj, seen: set) -> None:
             _digest_content(digest, xobj, seen)
 
 
-def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
+def long_image(screen_pdf: Path, jpeg_path: Path | None, pages_dir: Path, stem: str, *,
                width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24,
                cache_dir: Path | None = None, cache_salt: bytes = b"") -> list[Path]:
     """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page.
 
     With ``cache_dir``, page renderings and thumbnails are kept by
     :func:`page_fingerprints` (salted with ``cache_salt``), and only pages
-    that changed are rendered again.
+    that changed are rendered again. ``jpeg_path`` None: the thumbnails only (a live
+    preview, tujie/warm.py), without stacking and encoding the long JPEG.
     """
     count = len(pypdfium2.PdfDocument(str(screen_pdf)))
     prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * count
@@ -267,7 +268,8 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
             small = cache_dir / f"{key}-{thumb_px}.png" if key else None
             thumb_path = pages_dir / f"{stem}-p{i + 1:02d}.png"
             if full and full.is_file() and small.is_file():
-                images.append(Image.open(full))
+                if jpeg_path is not None:  # decoded only to be stacked
+                    images.append(Image.open(full))
                 shutil.copyfile(small, thumb_path)
                 for used in (full, small):
                     os.utime(used)  # recently used: kept when the cache is pruned
@@ -287,6 +289,8 @@ def long_image(screen_pdf: Path, jpeg_path: Path, pages_dir: Path, stem: str, *,
     finally:
         if doc is not None:
             doc.close()
+    if jpeg_path is None:
+        return thumbs
     total = sum(im.height for im in images) + gap_px * (len(images) - 1)
     strip = Image.new("RGB", (width_px, total), (226, 230, 236))
     y = 0

@@ -121,10 +121,29 @@ class Chart:
     half: bool = False  # shares its row with the next or previous chart
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory, checked against their source by Jinja: a resident
+    builder (tujie/warm.py) compiles each template once instead of once a build."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def environment(layout_dirs: list[Path]) -> jinja2.Environment:
     """Templates looked up in the layout's folder, then in the folders it extends."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs]),
+        bytecode_cache=_COMPILED,
         autoescape=True,  # report text is data, never markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

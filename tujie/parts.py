@@ -139,6 +139,7 @@ class PartJob:
     allow_overflow: bool
     classes: dict  # the layout's class names the checks look for (manifest ``classes``)
     write: bool = True  # False: only measure the pages (tujie/parts.plan_flow), write no PDF
+    font_dir: Path | None = None  # the bundled fonts: one font configuration per process for them
 
 
 def part_key(html: str, salt: bytes) -> str:
@@ -163,9 +164,10 @@ def cached(key: str, cache_dir: Path, want_print: bool, want_pdf: bool = True) -
 def lay_out(job: PartJob) -> Part:
     """Lay out one part and write its PDFs into the cache (runs in a worker process)."""
     from . import limits, overflow, qa
-    from .pdf import paginate, write_print, write_screen
+    from .pdf import paginate, shared_font_config, write_print, write_screen
 
-    document = paginate(job.html, job.base_dir, job.roots)
+    document = paginate(job.html, job.base_dir, job.roots,
+                        shared_font_config(job.font_dir) if job.font_dir is not None else None)
     limits.check_pages(document, job.source)
     warnings = [{"message": e.message, "file": e.file, "line": e.line, "field": e.field}
                 for e in overflow.overflow_errors(document, job.source, job.classes)] if job.write else []

@@ -20,6 +20,7 @@ Three guards sit around WeasyPrint here:
 from __future__ import annotations
 
 import copy
+import functools
 import ctypes.util
 import logging
 from datetime import datetime
@@ -88,13 +89,44 @@ def harfbuzz_subset_available() -> bool:
     return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
-def paginate(html: str, base_dir: Path, roots: list[Path]) -> Document:
-    """Lay out ``html`` into pages. Raise ReportError on refused or broken resources."""
+def shared_font_config(font_dir: Path) -> FontConfiguration:
+    """One WeasyPrint font configuration for every layout in this process while the fonts stay the same.
+
+    A new FontConfiguration per document reads each bundled font (~10 MB) and
+    writes a copy to a temporary folder for fontconfig: ~0.12 s a part. The
+    parts all declare the same @font-face rules, which WeasyPrint registers
+    once per configuration, so one configuration serves them all.
+    """
+    state = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(font_dir.glob("*.otf")))
+    return _font_config(str(font_dir.resolve()), state)
+
+
+@functools.lru_cache(maxsize=1)
+def _font_config(font_dir: str, state: tuple) -> FontConfiguration:
+    return FontConfiguration()
+
+
+def load_fonts(font_dir: Path, font_files: dict[int, str]) -> None:
+    """Fill :func:`shared_font_config` with the bundled fonts, declared as the booklet declares them.
+
+    Done ahead, in a process about to fork layout workers (or while it waits
+    for the charts), so that the workers start with the fonts loaded."""
+    faces = "".join(f'@font-face {{ font-family: "Noto Sans SC"; font-weight: {weight}; src: url("{uri}"); }}\n'
+                    for weight, uri in font_files.items())
+    html = (f"<html><head><style>{faces}body {{ font-family: 'Noto Sans SC'; }}</style></head><body><p>图解 0123 "
+            + "".join(f"<span style='font-weight: {weight}'>图解</span>" for weight in font_files) + "</p></body></html>")
+    paginate(html, font_dir, [font_dir], shared_font_config(font_dir))
+
+
+def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConfiguration | None = None) -> Document:
+    """Lay out ``html`` into pages. Raise ReportError on refused or broken resources.
+
+    ``font_config``: a configuration to reuse (:func:`shared_font_config`); a new one if None."""
     typeset.install()  # Chinese justification, line breaking and punctuation (W3C clreq)
     with _watch_weasyprint_log() as watcher:
         try:
             document = HTML(string=html, base_url=str(base_dir) + "/",
-                            url_fetcher=ProjectFetcher(roots)).render(font_config=FontConfiguration())
+                            url_fetcher=ProjectFetcher(roots)).render(font_config=font_config or FontConfiguration())
         except FatalURLFetchingError as exc:
             raise ReportError(str(exc)) from None
     if watcher.problems:

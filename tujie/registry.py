@@ -70,6 +70,7 @@ class Edition:
     needs_booklet: ClassVar[bool] = True  # reads the laid-out booklet (the web edition does not)
     needs_cmyk: ClassVar[bool] = False  # needs the booklet laid out in CMYK as well
     suffix: ClassVar[str] = ""  # how its main file's name ends
+    apart: ClassVar[bool] = False  # built in a forked child: started before the others, which it runs beside
 
     def file_names(self, stem: str) -> list[str]:
         return [stem + self.suffix]
@@ -90,6 +91,7 @@ class Edition:
 class PrintEdition(Edition):
     name, title, suffix = "print", "印刷版（交印刷厂）", "-print.pdf"
     needs_cmyk = True
+    apart = True
 
     def build(self, ctx: EditionContext):
         from .forked import Forked
@@ -165,7 +167,7 @@ class ImageEdition(Edition):
 
         long_jpg = ctx.stage / f"{ctx.stem}{self.suffix}"
         thumbs = ed.long_image(ctx.file("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
-                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts))
+                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made([long_jpg, *thumbs])
 
     def check(self, path: Path, report=None, geometry=None) -> list:
@@ -174,10 +176,44 @@ class ImageEdition(Edition):
         return check_long_image(path)
 
 
+class PagesEdition(Edition):
+    """One 360-pixel picture a page, for a live preview (``render.py watch``, tujie/warm.py).
+
+    The long image writes the same pictures; this edition skips the long JPEG,
+    and draws again only the pages whose content changed (editions.page_fingerprints).
+    """
+
+    name, title, suffix = "pages", "页面预览图　　", "-p01.png"
+    default = False  # the image edition already delivers them
+    needs = ("screen",)
+
+    def file_names(self, stem: str) -> list[str]:
+        return [f"pages/{stem}-pNN.png"]
+
+    def build(self, ctx: EditionContext) -> Made:
+        from . import editions as ed
+        from .build import fonts_digest
+
+        thumbs = ed.long_image(ctx.file("screen"), None, ctx.stage / "pages", ctx.stem,
+                               cache_dir=ctx.paths.cache / "pages",
+                               cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
+        return Made(thumbs)
+
+    def check(self, path: Path, report=None, geometry=None) -> list:
+        from PIL import Image
+
+        from .check import Finding
+
+        with Image.open(path) as image:
+            ok = image.width == 360
+            return [Finding(str(path), "预览图", ok, f"{image.width} 像素宽" + ("" if ok else "，应为 360 像素"))]
+
+
 class WebEdition(Edition):
     """The H5 edition for phones: ``web/`` with index.html and its fonts (tujie/web.py)."""
 
     name, title = "web", "网页版（手机阅读）"
+    apart = True
     needs_booklet = False  # rendered from the report itself, with its own templates (layouts/web/)
     folder = "web"
     max_bytes = 2 * 1024 * 1024
@@ -185,16 +221,13 @@ class WebEdition(Edition):
     def file_names(self, stem: str) -> list[str]:
         return [f"{self.folder}/index.html", f"{self.folder}/fonts/*.woff2"]
 
-    def build(self, ctx: EditionContext) -> Made:
-        from .web import build_site, write_site
+    def build(self, ctx: EditionContext):
+        from .forked import Forked
 
-        site = build_site(ctx.report, ctx.theme, ctx.paths.layouts / "web", ctx.paths.fonts, ctx.paths.cache,
-                          ctx.source.parent)
-        for kind in site.unsupported:
-            print(f"提示：网页版还没有“{kind}”块的模板，暂用通用模板显示它的文字（见 layouts/web/README.md）")
-        files = write_site(site, ctx.stage / self.folder)
-        return Made(files, summary=f"{len(files)} 个文件，共 {site.size / 1024:.0f} KB，打开时 {site.requests} 次请求，"
-                                   f"全部在 {self.folder}/ 之内")
+        args = (ctx.report, ctx.theme, ctx.paths, ctx.stage / self.folder, ctx.source.parent)
+        # in a forked child, beside the print file's, while this process joins the screen file and draws the
+        # long image: its phone-sized charts and font subsets need nothing of the booklet
+        return Forked(build_web, *args, what="网页版") if ctx.parallel else build_web(*args)
 
     def claims(self, path: Path) -> int:
         if path.is_dir() and path.name == self.folder and (path / "index.html").is_file():
@@ -207,9 +240,20 @@ class WebEdition(Edition):
         return check_web(path if path.is_dir() else path.parent, self.max_bytes)
 
 
+def build_web(report, theme, paths, folder: Path, source_dir: Path) -> Made:
+    from .web import build_site, write_site
+
+    site = build_site(report, theme, paths.layouts / "web", paths.fonts, paths.cache, source_dir)
+    for kind in site.unsupported:
+        print(f"提示：网页版还没有“{kind}”块的模板，暂用通用模板显示它的文字（见 layouts/web/README.md）")
+    files = write_site(site, folder)
+    return Made(files, summary=f"{len(files)} 个文件，共 {site.size / 1024:.0f} KB，打开时 {site.requests} 次请求，"
+                               f"全部在 {WebEdition.folder}/ 之内")
+
+
 # Registration, in build order: an edition comes after those it needs.
-EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(), WebEdition(),
-                                                     ImposedEdition())}
+EDITIONS: dict[str, Edition] = {e.name: e for e in (PrintEdition(), ScreenEdition(), ImageEdition(), PagesEdition(),
+                                                     WebEdition(), ImposedEdition())}
 DEFAULT = tuple(name for name, e in EDITIONS.items() if e.default)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html.parser
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,9 +203,34 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     return buffer.getvalue()
 
 
-def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | None) -> dict:
-    """(section, block) → WebChart: every chart drawn full width at phone size (cached like the booklet's)."""
-    from .build import ChartPlan, draw_missing_charts
+def cached_subset(font_path: Path, chars: set[str], cache_dir: Path | None) -> bytes:
+    """:func:`subset_woff2`, kept in ``cache_dir`` by the font's digest and the characters (~1–2 s a
+    weight with fontTools; a revision of a figure seldom brings a new character)."""
+    if cache_dir is None:
+        return subset_woff2(font_path, chars)
+    import hashlib
+
+    from .digests import store_for
+
+    key = hashlib.sha256(store_for(cache_dir).of(font_path) + "".join(sorted(chars)).encode()).hexdigest()[:40]
+    stored = cache_dir / "web-fonts" / f"{key}.woff2"
+    if stored.is_file():
+        os.utime(stored)  # recently used: kept when the cache is pruned
+        return stored.read_bytes()
+    data = subset_woff2(font_path, chars)
+    try:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, stored)
+    except OSError:
+        pass  # only slower next time
+    return data
+
+
+def web_chart_plan(report, theme, layouts: Path, cache_dir: Path | None):
+    """The phone-sized charts: those in the cache and those to draw (a tujie.build.ChartPlan)."""
+    from .build import ChartPlan
     from .figures import ChartSize, chart_cache_key
     from .manifest import load_layout
     from .model import ChartBlock
@@ -223,6 +249,15 @@ def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | N
                     plan.cached[(s, b)] = cached.read_text(encoding="utf-8")
                 else:
                     plan.missing.append((s, b, cached))
+    return plan
+
+
+def web_charts(report, theme, layouts: Path, font_dir: Path, cache_dir: Path | None) -> dict:
+    """(section, block) → WebChart: every chart drawn full width at phone size (cached like the booklet's;
+    the build has the charts' child process draw the missing ones into the cache beforehand)."""
+    from .build import draw_missing_charts
+
+    plan = web_chart_plan(report, theme, layouts, cache_dir)
     svgs = {**plan.cached, **draw_missing_charts(report, theme, plan, font_dir)}
     charts = {}
     for (s, b), svg in svgs.items():
@@ -237,7 +272,7 @@ def build_site(report, theme, layout_dir: Path, font_dir: Path, cache_dir: Path 
     pictures = web_images(report, source_dir)
     page, unsupported = render_page(report, theme, charts, layout_dir, {src: name for src, (name, _) in pictures.items()})
     chars = page_characters(page)
-    fonts = {f"fonts/noto-sans-sc-{weight}.woff2": subset_woff2(font_dir / name, chars)
+    fonts = {f"fonts/noto-sans-sc-{weight}.woff2": cached_subset(font_dir / name, chars, cache_dir)
              for weight, name in FONT_FILES.items()}
     return WebSite(page, fonts, unsupported, dict(pictures.values()))
 

@@ -1,0 +1,65 @@
+"""The resident builder (tujie/warm.py) makes what a cold build makes, and keeps going after a bad edit."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pypdfium2
+import pytest
+
+from conftest import DEFAULT, squash
+from tujie.build import Paths, build_report
+from tujie.errors import ReportError
+from tujie.warm import PREVIEW, WarmBuilder
+
+
+def page_texts(pdf) -> list[str]:
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        return [squash(doc[i].get_textpage().get_text_range()) for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+@pytest.fixture(scope="module")
+def revised(tmp_path_factory):
+    """The default report and a copy with one figure revised, side by side."""
+    folder = tmp_path_factory.mktemp("data")
+    source = folder / "qiantang-2021.yaml"
+    text = DEFAULT.read_text(encoding="utf-8")
+    assert "gdp_2019: {value: 1100," in text
+    return source, text, text.replace("gdp_2019: {value: 1100,", "gdp_2019: {value: 1357,")
+
+
+def test_warm_revision_equals_cold_build(tmp_path, revised):
+    source, original, changed = revised
+    source.write_text(original, encoding="utf-8")
+    with WarmBuilder(Paths(output=tmp_path / "warm")) as builder:
+        first = page_texts(builder.build(source, PREVIEW).files["screen"])
+        source.write_text(changed, encoding="utf-8")
+        warm = builder.build(source, PREVIEW)
+        bad = source.read_text(encoding="utf-8").replace("value: 84,", 'value: "约84",')
+        source.write_text(bad, encoding="utf-8")
+        with pytest.raises(ReportError) as error:  # a bad edit: the Chinese message, nothing written
+            builder.build(source, PREVIEW)
+        assert "应为数字" in str(error.value) and str(source) in str(error.value)
+        source.write_text(changed, encoding="utf-8")
+        again = builder.build(source, PREVIEW)  # the builder still works after the failure
+    assert again.unchanged
+    # the revision reused the cached parts: only the changed ones were laid out
+    assert 0 < warm.laid_out < len(warm.parts)
+
+    cold_source = tmp_path / "cold-data" / source.name
+    cold_source.parent.mkdir()
+    cold_source.write_text(changed, encoding="utf-8")
+    cold = build_report(cold_source, Paths(output=tmp_path / "cold"), editions=PREVIEW)
+
+    assert warm.pages == cold.pages and warm.parts == cold.parts and warm.flow == cold.flow
+    warm_pages, cold_pages = page_texts(warm.files["screen"]), page_texts(cold.files["screen"])
+    assert warm_pages == cold_pages
+    assert "1357" in "".join(warm_pages) and "1357" not in "".join(first) and len(first) == len(warm_pages)
+    # the same delivered bytes: the screen PDF and every page picture
+    assert warm.files["screen"].read_bytes() == cold.files["screen"].read_bytes()
+    assert [p.name for p in warm.thumbnails] == [p.name for p in cold.thumbnails] and len(warm.thumbnails) == warm.pages
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(warm.thumbnails, cold.thumbnails))
