@@ -52,8 +52,8 @@ class WebSite:
 
     @property
     def requests(self) -> int:
-        """What a browser loads: the page and each font it uses (all of them are used)."""
-        return 1 + len(self.fonts)
+        """What a browser loads: the page, each font it uses (all of them are used) and each picture."""
+        return 1 + len(self.fonts) + len(self.images)
 
 
 def inline_svg(svg: str, prefix: str, caption_id: str) -> Markup:
