@@ -13,6 +13,7 @@ folder, and only files its last build made.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -290,8 +291,12 @@ def create_app(source: Path, project: Path, output: Path | None = None, host: st
         Route("/api/import/confirm", api(confirm_import), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ]
-    app = Starlette(routes=routes, exception_handlers={_Conflict: conflict_handler},
-                    on_shutdown=[editor.close])
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        editor.close()
+
+    app = Starlette(routes=routes, exception_handlers={_Conflict: conflict_handler}, lifespan=lifespan)
     app.state.editor = editor
     guarded = HostGuard(app, allowed_hosts(host, port))
     guarded.state = app.state
