@@ -10,6 +10,7 @@ new PDF.
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
 import socket
 import threading
@@ -73,6 +74,13 @@ def page(server):
         browser.close()
 
 
+def _shot(page, field, name: str) -> None:
+    """With TUJIE_SHOTS=1, keep the README's screenshot in docs/ current."""
+    if os.environ.get("TUJIE_SHOTS"):
+        field.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.screenshot(path=str(PROJECT / "docs" / name))
+
+
 def _thumbs(page, after: int = 0, timeout: float = 90) -> tuple[int, list[int]]:
     """Wait for a preview version newer than ``after``; (version, changed page numbers)."""
     page.wait_for_function(f"Number(document.getElementById('thumbs').dataset.version || 0) > {after}",
@@ -98,6 +106,7 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     assert "应为数字" in message.inner_text() and "3,6万吨" in message.inner_text()
     assert "invalid" in field.get_attribute("class")
     assert page.locator(".field .msg:not(:empty)").count() == 1  # no other field blamed
+    _shot(page, field, "editor-error.png")
 
     # fixed: the message goes, and the preview is rebuilt with the page that shows the figure marked
     box.fill("3.6")
@@ -115,6 +124,9 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     assert 1 not in changed and len(changed) < pages  # the cover and most pages did not change
     # the chip in the sentence shows the new value too
     assert page.locator('.chip[data-id="grain_2024"]').inner_text() == "3.6万吨"
+
+    _shot(page, field, "editor.png")
+    print("preview:", page.locator("#preview-note").inner_text())
 
     # clicking a changed page opens it large
     page.locator(f'.thumb[data-page="{holding[0]}"]').click()
@@ -157,12 +169,3 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     assert "3.6万吨" in squash(pdf_text(tmp_path / "print.pdf"))
     assert page.errors == []
 
-
-def test_screenshot_for_the_readme(server, page):
-    """Keeps docs/editor.png current when asked (TUJIE_SHOTS=1); otherwise only checks the page renders."""
-    import os
-
-    assert page.locator("#form details").count() > 3
-    if os.environ.get("TUJIE_SHOTS"):
-        page.locator(f'[data-name="{FIELD}"] input').scroll_into_view_if_needed()
-        page.screenshot(path=str(PROJECT / "docs" / "editor.png"))

@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import diff, sheets, yamlio
+from ..build import Paths
 from ..errors import ReportError
 from ..model import PLACEHOLDER
 from ..registry import DEFAULT, EDITIONS
@@ -43,6 +44,7 @@ from .preview import Previewer, run_build
 HERE = Path(__file__).parent
 DRAFT_LIMIT = yamlio.MAX_BYTES * 2 + 64 * 1024  # a draft travels as JSON: escapes may double it
 UPLOAD_LIMIT = sheets.MAX_BYTES
+EDITOR_FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Editor:
         self.project = project.resolve()
         self.source = check_project_file(self.project, source)
         self.output = output
+        self.fonts = Paths().fonts
         self.out_dir = output / self.source.stem
         self.previewer = Previewer(self.source, output / ".editor" / self.source.stem) if preview else None
         self.build = BuildJob()
@@ -271,6 +274,14 @@ def create_app(source: Path, project: Path, output: Path | None = None, host: st
         return JSONResponse({"ok": True, "message": f"已导入 {len(plan.changes)} 处改动（原文件备份在 "
                                                       f"{backup.relative_to(editor.project).as_posix()}）"})
 
+    async def font(request: Request):
+        # the bundled fonts, so the page reads the same on a machine without Chinese system fonts
+        name = request.path_params["name"]
+        if name not in EDITOR_FONTS:
+            raise Refused(404, "找不到这个文件")
+        return FileResponse(inside(editor.fonts, name), media_type="font/otf",
+                            headers={"Cache-Control": "max-age=86400"})
+
     async def conflict_handler(request: Request, exc: Exception):
         return _conflict("文件在打开编辑器之后被修改过（可能是另一个窗口、编辑器或 git pull），为了不覆盖那些修改，"
                          "这次没有写入；请刷新页面重新载入后再改")
@@ -289,6 +300,7 @@ def create_app(source: Path, project: Path, output: Path | None = None, host: st
         Route("/download/{name:path}", api(download)),
         Route("/api/import", api(import_sheet), methods=["POST"]),
         Route("/api/import/confirm", api(confirm_import), methods=["POST"]),
+        Route("/fonts/{name}", api(font)),
         Mount("/static", StaticFiles(directory=HERE / "static")),
     ]
     @contextlib.asynccontextmanager
