@@ -109,6 +109,17 @@ def test_own_addresses_are_served(client):
         assert client.get("/", headers={"Host": host}).status_code == 200
 
 
+def test_page_cannot_be_framed_and_runs_only_its_own_script(client, project):
+    page = client.get("/")
+    assert page.headers["x-frame-options"] == "DENY"
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    assert re.search(r"<script(?![^>]*(src=|application/json))", page.text) is None  # no inline script to allow
+    assert " on" not in re.sub(r"<script.*?</script>", "", page.text, flags=re.S).split("<body", 1)[1].split(">")[0]
+    _build_record(client, project, ["a-screen.pdf"])
+    assert client.get("/download/a-screen.pdf").headers["content-security-policy"] == "sandbox"
+
+
 def test_cross_site_post_is_refused_and_writes_nothing(client, project):
     source = project / "source" / SAMPLE.name
     before = source.read_bytes()

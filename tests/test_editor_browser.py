@@ -68,10 +68,20 @@ def page(server):
         page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        # a Content-Security-Policy violation or a failed request shows here
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.errors = errors
         page.goto(server["url"])
         yield page
         browser.close()
+
+
+def _until(page, expression: str, timeout: float = 30) -> None:
+    """Poll a JavaScript expression until true (wait_for_function would need eval, which the page's CSP forbids)."""
+    end = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < end, f"timed out waiting for {expression}"
+        time.sleep(0.1)
 
 
 def _shot(page, field, name: str) -> None:
@@ -83,8 +93,7 @@ def _shot(page, field, name: str) -> None:
 
 def _thumbs(page, after: int = 0, timeout: float = 90) -> tuple[int, list[int]]:
     """Wait for a preview version newer than ``after``; (version, changed page numbers)."""
-    page.wait_for_function(f"Number(document.getElementById('thumbs').dataset.version || 0) > {after}",
-                           timeout=timeout * 1000)
+    _until(page, f"Number(document.getElementById('thumbs').dataset.version || 0) > {after}", timeout)
     version = int(page.eval_on_selector("#thumbs", "el => el.dataset.version"))
     changed = page.eval_on_selector_all(".thumb.changed", "els => els.map(e => Number(e.dataset.page))")
     return version, changed
@@ -111,7 +120,7 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     # fixed: the message goes, and the preview is rebuilt with the page that shows the figure marked
     box.fill("3.6")
     box.press("Tab")
-    page.wait_for_function(f"""!document.querySelector('[data-name="{FIELD}"] .msg').textContent""")
+    _until(page, f"""!document.querySelector('[data-name="{FIELD}"] .msg').textContent""")
     version, changed = _thumbs(page, version)
     preview_pdf = server["project"] / "output" / ".editor" / server["source"].stem / f"v{version}.pdf"
     import pypdfium2
@@ -130,8 +139,8 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
 
     # clicking a changed page opens it large
     page.locator(f'.thumb[data-page="{holding[0]}"]').click()
-    page.wait_for_function("document.getElementById('large-img').complete && "
-                           "document.getElementById('large-img').naturalWidth > 1000")
+    _until(page, "document.getElementById('large-img').complete && "
+                 "document.getElementById('large-img').naturalWidth > 1000")
     assert page.locator("#large").is_visible()
     page.locator("#large-close").click()
 
@@ -141,7 +150,7 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     listed = page.locator("#changes-list").inner_text()
     assert "粮食产量" in listed and "3.2万吨 → 3.6万吨" in listed
     page.locator("#changes-ok").click()
-    page.wait_for_function("document.getElementById('status').textContent.includes('已保存')")
+    _until(page, "document.getElementById('status').textContent.includes('已保存')")
     after = server["source"].read_text(encoding="utf-8")
     lines = [l for l in difflib.unified_diff(server["original"].splitlines(), after.splitlines(), lineterm="", n=0)
              if not l.startswith(("---", "+++", "@@"))]

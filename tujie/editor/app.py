@@ -17,9 +17,11 @@ import contextlib
 import difflib
 import hashlib
 import json
+import multiprocessing
 import secrets
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +75,7 @@ class Editor:
         self.build = BuildJob()
         self.imports: dict[str, sheets.ImportPlan] = {}
         self._build_lock = threading.Lock()
+        self._builder: ProcessPoolExecutor | None = None
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True))
         self.templates.globals["segments"] = segments
@@ -88,9 +91,23 @@ class Editor:
         data = drafts.document(self.source, text).data
         return self.templates.get_template("form.html.j2").render(form=forms.build_form(data))
 
+    def builder(self) -> ProcessPoolExecutor:
+        """The build button's worker: a process of its own, so neither the server nor the preview waits."""
+        with self._build_lock:
+            if self._builder is None:
+                self._builder = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            return self._builder
+
+    def close_builder(self) -> None:
+        with self._build_lock:
+            if self._builder is not None:
+                self._builder.shutdown(wait=False, cancel_futures=True)
+                self._builder = None
+
     def close(self) -> None:
         if self.previewer:
             self.previewer.close()
+        self.close_builder()
 
 
 def segments(text: str) -> list[tuple[str, bool]]:
@@ -228,8 +245,8 @@ def create_app(source: Path, project: Path, output: Path | None = None, host: st
         elapsed = (time.time() - job.started) if job.state == "running" else job.seconds
         return JSONResponse({"state": job.state, "seconds": round(elapsed or 0, 1), "error": job.error,
                              "editions": [EDITIONS[e].title.strip() for e in job.editions],
-                             "files": [{"edition": e, "title": t, "name": n, "url": f"/download/{n}"}
-                                       for e, t, n in job.files]})
+                             "files": [{"edition": e, "title": t, "name": n, "url": f"/download/{n}",
+                                        "folder": _folder_edition(n, editor)} for e, t, n in job.files]})
 
     async def download(request: Request):
         name = request.path_params["name"]
@@ -325,7 +342,11 @@ def _conflict(message: str) -> JSONResponse:
 
 def _run_full_build(editor: Editor) -> None:
     job = editor.build
-    built = run_build(editor.source, editor.output, job.editions)
+    try:
+        built = editor.builder().submit(run_build, editor.source, editor.output, job.editions).result()
+    except Exception as exc:  # the worker died (out of memory, killed): say so; the next build starts a new one
+        editor.close_builder()
+        built = {"error": f"生成失败（程序内部错误：{exc}），上一次生成的文件没有改动"}
     job.seconds = time.time() - job.started
     if "error" in built:
         job.error, job.state = built["error"], "failed"
@@ -342,6 +363,13 @@ def _run_full_build(editor: Editor) -> None:
     job.files = [(e, EDITIONS[e].title.strip(), Path(p).resolve().relative_to(root).as_posix())
                  for e, p in built["files"].items()]
     job.state = "done"
+
+
+def _folder_edition(name: str, editor: Editor) -> str | None:
+    """A file that only works with its folder (the web edition's index.html): that folder, to copy whole."""
+    if "/" not in name:
+        return None
+    return (editor.out_dir / name).parent.relative_to(editor.project).as_posix() + "/"
 
 
 def _text(body: dict) -> str:

@@ -9,6 +9,9 @@
   folder — no ``..`` (plain or percent-encoded), no absolute paths, no
   symbolic links anywhere along it.
 * :func:`read_limited`: a request body is read up to a limit, never all.
+
+Every response also says what the browser may do with it: the page runs
+only its own script and cannot be framed; built files are sandboxed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+# the editor's page loads only its own script, styles, fonts and previews, and cannot be framed (clickjacking)
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+               "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
 
 
 def allowed_hosts(host: str, port: int) -> set[str]:
@@ -74,7 +80,18 @@ class HostGuard:
             problem = "拒绝访问：请求来自其他网站（为防止跨站请求伪造）"
         if problem:
             return await refusal(403, problem)(scope, receive, send)
-        return await self.app(scope, receive, send)
+        # built files are shown as documents of no origin: nothing in them can call the editor
+        policy = "sandbox" if scope.get("path", "").startswith("/download/") else PAGE_POLICY
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (b"content-security-policy", policy.encode()), (b"x-frame-options", b"DENY"),
+                    (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
 
 
 class Refused(Exception):

@@ -125,9 +125,15 @@ class Previewer:
     def _done(self, future: Future) -> None:
         try:
             result = future.result()
-        except Exception as exc:  # the worker died: say so, keep the last preview
+        except Exception as exc:  # the worker died: say so, keep the last preview, start a new worker next time
             result = {"error": f"预览生成失败（程序内部错误：{exc}）"}
+            broken = True
+        else:
+            broken = False
         with self._lock:
+            if broken and self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
             if "error" in result:
                 self.state.error = result["error"]
             else:

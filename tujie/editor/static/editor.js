@@ -249,6 +249,11 @@ async function pollBuild() {
     $("downloads").innerHTML = "";
     for (const f of b.files) {
       const li = document.createElement("li");
+      if (f.folder) {  // the web edition is a folder: copied to the website whole, not downloaded as one file
+        li.textContent = `${f.title}：文件夹 ${f.folder}（把整个文件夹复制到网站）`;
+        $("downloads").append(li);
+        continue;
+      }
       const a = document.createElement("a");
       a.href = f.url;
       a.textContent = `${f.title}：${f.name}`;
@@ -282,6 +287,7 @@ async function importSheet(event) {
 
 // ---------------------------------------------------------------- wiring
 
+$("form").addEventListener("submit", (e) => e.preventDefault());  // Enter in a field never reloads the page
 $("form").addEventListener("input", onInput);
 $("form").addEventListener("change", onChange);
 $("form").addEventListener("focusout", (e) => { if (e.target.classList && e.target.classList.contains("rich")) onChange(e); });
