@@ -70,6 +70,7 @@ def page(server):
         page.on("pageerror", lambda e: errors.append(str(e)))
         # a Content-Security-Policy violation or a failed request shows here
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.errors = errors
         page.goto(server["url"])
         yield page

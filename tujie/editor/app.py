@@ -28,7 +28,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -305,6 +305,7 @@ def create_app(source: Path, project: Path, output: Path | None = None, host: st
 
     routes = [
         Route("/", page),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),  # no icon, and no 404 in the console
         Route("/api/edit", api(edit), methods=["POST"]),
         Route("/api/list", api(list_op), methods=["POST"]),
         Route("/api/revision", api(revision), methods=["POST"]),
