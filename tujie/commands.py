@@ -112,3 +112,21 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
 
 run_import.arguments = _import_arguments
 command("import", "从 Excel 或 CSV 表格导入更正后的数字（先列出改动，确认后写入，保留备份）")(run_import)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """render.py serve: the browser editor for one report (see tujie/editor)."""
+    from .editor.serve import serve
+
+    return serve(Path(args.source), host=args.host, port=args.port)
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="报告.yaml", help="要编辑的报告数据文件（在项目文件夹里）")
+    p.add_argument("--port", type=int, default=8765, metavar="N", help="端口（默认 8765）")
+    p.add_argument("--host", default="127.0.0.1", metavar="地址",
+                   help="监听的地址（默认 127.0.0.1，只有本机能打开；0.0.0.0 会让局域网里的其他电脑也能打开和修改，需明确指定）")
+
+
+run_serve.arguments = _serve_arguments
+command("serve", "在浏览器里编辑报告：表单、即时校验、预览、保存、生成和导入表格")(run_serve)
