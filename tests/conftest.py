@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -53,3 +54,21 @@ def seed_text() -> str:
         return SEED.read_text(encoding="utf-8")
     # a clean clone without shared/ beside it: the copy kept with the tests
     return (Path(__file__).parent / "data" / "seed.txt").read_text(encoding="utf-8")
+
+
+CHROMIUM = Path(os.environ.get("TUJIE_CHROMIUM", "/usr/bin/chromium"))  # Debian's, installed by `make test-deps`; playwright's own browsers are never used
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for every browser test: playwright's sync API runs one event loop per thread,
+    so a second sync_playwright() in the same session would fail."""
+    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: run `make test-deps` (part of `make test`)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -6,7 +6,6 @@ Makefile) before pytest runs; playwright's own browser downloads are never used.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,23 +15,14 @@ from conftest import squash
 from test_content import clean, seed_lines_in_document_order
 from tujie.build import PROJECT
 
-CHROMIUM = Path(os.environ.get("TUJIE_CHROMIUM", "/usr/bin/chromium"))
 AXE = PROJECT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORTS = {"phone": (375, 812), "desktop": (1280, 800)}
 
 
 @pytest.fixture(scope="session")
-def browser():
-    for needed in (CHROMIUM, AXE):
-        assert needed.is_file(), f"{needed} is missing: run `make test-deps` (part of `make test`)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    assert AXE.is_file(), f"{AXE} is missing: run `make test-deps` (part of `make test`)"
+    return chromium
 
 
 class Visit:

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, pdf_text, squash
-from test_browser import ARGS, CHROMIUM
 from tujie.build import PROJECT
 
 FIELD = "sections[0].blocks[0].figures.grain_2024.value"  # 粮食产量 3.2 万吨, in the lead of the first section
@@ -59,22 +58,18 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: run `make test-deps` (part of `make test`)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        # a Content-Security-Policy violation or a failed request shows here
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        page.errors = errors
-        page.goto(server["url"])
-        yield page
-        browser.close()
+def page(server, chromium):
+    """A tab of the session's browser (conftest.chromium), on the editor."""
+    page = chromium.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # a Content-Security-Policy violation or a failed request shows here
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.errors = errors
+    page.goto(server["url"])
+    yield page
+    page.close()
 
 
 def _until(page, expression: str, timeout: float = 30) -> None:
