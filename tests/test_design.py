@@ -199,3 +199,20 @@ def test_a_second_layout_is_a_folder_with_a_manifest(tmp_path):
         fills = {tuple(round(v, 3) for v in r["non_stroking_color"]) for r in pdf.pages[0].rects
                  if r.get("non_stroking_color") and len(r["non_stroking_color"]) == 3}
     assert tuple(round(v, 3) for v in wanted) in fills, fills
+
+
+def test_a_mostly_empty_page_is_a_design_finding_and_fails_when_asked(tmp_path):
+    """A chart too tall for the room under a short lead leaves the page a third full: with
+    checks.design: fail the build stops, naming the page and the data line; by default it warns."""
+    figures = {f"v{i}": {"value": 10 + i, "unit": "%", "label": f"第{i}项指标", "max": 100} for i in range(19)}
+    blocks = [{"type": "lead", "text": "本章先用一句话说明全年情况。"},
+              {"type": "chart", "chart": "bars", "title": "各项指标（%）", "figures": list(figures), "alt": "各项指标的数值。"},
+              {"type": "kpis", "title": "指标数值", "figures": figures}]
+    warned = _build(_tiny(tmp_path, "A5", blocks))
+    assert warned.design.findings and any("版心只排到" in f for f in warned.design.findings)
+    strict = tmp_path / "strict"
+    strict.mkdir()
+    with pytest.raises(ReportError) as caught:
+        _build(_tiny(strict, "A5", blocks, checks={"design": "fail"}))
+    message = str(caught.value)
+    assert "设计检查" in message and "第 3 页" in message and "行" in message, message

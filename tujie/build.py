@@ -633,10 +633,17 @@ def _design_review(laid, layout, report, source: Path, allow_overflow: bool):
 
     from .overflow import locate_text
 
-    def locate(page: int, text: str | None, message: str) -> str:
-        line, field = locate_text(source, text) if text else (None, None)
+    def locate(page: int, texts, message: str) -> str:
+        """The finding with the data line of the first of the page's texts found in the data."""
+        texts = [texts] if isinstance(texts, str) else list(texts or ())
+        line = field = None
+        for text in texts:
+            line, field = locate_text(source, text)
+            if line:
+                break
         where = f"，第 {line} 行，字段 {field}" if line else ""
-        return f"文件 {source}{where}：第 {page} 页{f'（从“{text[:12]}”起）' if text else ''}：{message}"
+        start = f"（从“{texts[0][:12]}”起）" if texts else ""
+        return f"文件 {source}{where}：第 {page} 页{start}：{message}"
 
     design = review(laid, layout.sections, locate)
     if design.findings and report.checks.design == "fail" and not allow_overflow:

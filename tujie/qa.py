@@ -28,7 +28,7 @@ class PageShape:
     lines: int  # line boxes with text
     kind: str  # "content", or the one-page section it belongs to (cover, notes…)
     heading: str = ""  # text of the stranded heading
-    first: str = ""  # the page's first text (of its content, not its folio): finds the data line
+    first: tuple = ()  # the page's first few texts (not its folio): one of them finds the data line
 
     as_dict = asdict
 
@@ -40,7 +40,7 @@ def page_shapes(document, classes: dict) -> list[PageShape]:
 def _shape(page_box, classes: dict) -> PageShape:
     top = page_box.content_box_y()
     height = page_box.height
-    state = {"bottom": top, "last": None, "cards": 0, "lines": 0, "kind": "content", "first": ""}
+    state = {"bottom": top, "last": None, "cards": 0, "lines": 0, "kind": "content", "first": []}
     headings = set(classes["heading"])
     card_classes = set(classes["card"])
     one_page = set(classes["one_page"])
@@ -55,8 +55,8 @@ def _shape(page_box, classes: dict) -> PageShape:
         if isinstance(box, boxes.BlockBox) and names & card_classes:
             state["cards"] += 1
         ink = isinstance(box, boxes.ReplacedBox) or (isinstance(box, boxes.TextBox) and box.text.strip())
-        if isinstance(box, boxes.TextBox) and len(state["first"]) < 12 and box.text.strip():
-            state["first"] += box.text.strip()
+        if isinstance(box, boxes.TextBox) and len(state["first"]) < 8 and len(box.text.strip()) >= 2:
+            state["first"].append(box.text.strip())
         if isinstance(box, boxes.LineBox) and any(isinstance(c, boxes.TextBox) or isinstance(c, boxes.InlineBox)
                                                    for c in box.children):
             state["lines"] += 1
@@ -76,7 +76,7 @@ def _shape(page_box, classes: dict) -> PageShape:
     last = state["last"]
     stranded = bool(last and last[1])
     text = _text(last[0]) if stranded else ""
-    return PageShape(round(fill, 3), stranded, state["cards"], state["lines"], state["kind"], text, state["first"][:24])
+    return PageShape(round(fill, 3), stranded, state["cards"], state["lines"], state["kind"], text, tuple(state["first"]))
 
 
 def _tinted(box) -> bool:
