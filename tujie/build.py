@@ -37,7 +37,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 # Debian's libgs-common ships this CMYK profile; `make` installs it
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 RECORD = ".build.json"  # what the last good build of a report was made from
-FLOW_ROUNDS = 3  # times the booklet is laid out again when a page turned out emptier than planned
+FLOW_ROUNDS = 6  # times the booklet is laid out again when a page turned out emptier than planned
 
 
 @dataclass(frozen=True)
@@ -348,15 +348,15 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
         else:  # a fresh guess
             measured = runner(alone, write=False)
             flow = plan_flow(measured, rules, height)
-        for _ in range(FLOW_ROUNDS):
+        for round_ in range(1, FLOW_ROUNDS + 1):
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
                                  part_names(spec.report, flow), runner, last_counts=last.get("parts"),
                                  last_page_of=last.get("page_of") if parallel else None)
             if revision:
                 measured = _measured_from_pages(measured, laid, alone, runner, flow)
             better = corrected_flow(laid, measured, flow, rules, height)
-            if better == flow:
-                break
+            if better == flow or round_ == FLOW_ROUNDS:
+                break  # the flow returned is always the one the parts were laid out with
             flow = better
     finally:
         runner.close()
