@@ -637,7 +637,7 @@ def _design_review(laid, layout, report, source: Path, allow_overflow: bool):
         """The finding with the data line of the first of the page's texts found in the data."""
         texts = [texts] if isinstance(texts, str) else list(texts or ())
         line = field = None
-        for text in texts:
+        for text in (t for t in texts if len(t) >= 4):  # two characters match anywhere
             line, field = locate_text(source, text)
             if line:
                 break
