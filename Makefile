@@ -3,6 +3,7 @@
 #   make test     运行全部测试
 #   make all-reports  生成 source/ 里的所有报告
 #   make watch    修改数据时自动重新生成屏幕版
+#   make serve    在浏览器里编辑报告（http://127.0.0.1:8765/）
 #   make fonts    下载 Debian 的思源黑体（Noto Sans CJK）软件包并生成 fonts/ 里的四个字体（已是最新则什么都不做）
 PYTHON ?= python3
 VENV   := .venv
@@ -19,7 +20,7 @@ TEST_DEBS   := unicode-data chromium
 AXE_VERSION := 4.14.1
 AXE         := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: all render all-reports test watch bench system-deps test-debs test-deps fonts clean
+.PHONY: all render all-reports test watch serve bench system-deps test-debs test-deps fonts clean
 
 all: render
 
@@ -64,6 +65,9 @@ clean:
 
 watch: $(VENV)/.installed fonts
 	$(PY) render.py watch $(REPORT)
+
+serve: $(VENV)/.installed fonts
+	$(PY) render.py serve $(REPORT)
 
 bench: $(VENV)/.installed fonts test-deps
 	$(PY) bench/run.py --write
