@@ -4,6 +4,7 @@
 #   make all-reports  生成 source/ 里的所有报告
 #   make watch    修改数据时自动重新生成屏幕版和每页预览图（约 1 秒）
 #   make bench    测量生成速度（约 5 分钟），make bench-batch 另测 20 份报告的批量生成
+#   make serve    在浏览器里编辑报告（http://127.0.0.1:8765/）
 #   make fonts    下载 Debian 的思源黑体（Noto Sans CJK）软件包并生成 fonts/ 里的四个字体（已是最新则什么都不做）
 PYTHON ?= python3
 VENV   := .venv
@@ -22,7 +23,7 @@ TEST_DEBS   := unicode-data chromium
 AXE_VERSION := 4.14.1
 AXE         := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: all render all-reports test watch bench bench-batch system-deps test-debs test-deps fonts clean
+.PHONY: all render all-reports test watch serve bench bench-batch system-deps test-debs test-deps fonts clean
 
 all: render
 
@@ -67,6 +68,9 @@ clean:
 
 watch: $(VENV)/.installed fonts
 	$(PY) render.py watch $(REPORT)
+
+serve: $(VENV)/.installed fonts
+	$(PY) render.py serve $(REPORT)
 
 bench: $(VENV)/.installed fonts test-deps
 	$(PY) bench/run.py --write

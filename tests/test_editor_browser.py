@@ -89,7 +89,9 @@ def _shot(page, field, name: str) -> None:
 
 def _thumbs(page, after: int = 0, timeout: float = 90) -> tuple[int, list[int]]:
     """Wait for a preview version newer than ``after``; (version, changed page numbers)."""
-    _until(page, f"Number(document.getElementById('thumbs').dataset.version || 0) > {after}", timeout)
+    # newer than ``after`` and nothing more waiting: the version of the latest draft
+    _until(page, f"Number(document.getElementById('thumbs').dataset.version || 0) > {after} && "
+                 "!document.getElementById('preview-note').textContent.includes('正在更新')", timeout)
     version = int(page.eval_on_selector("#thumbs", "el => el.dataset.version"))
     changed = page.eval_on_selector_all(".thumb.changed", "els => els.map(e => Number(e.dataset.page))")
     return version, changed
@@ -99,6 +101,23 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     version, _ = _thumbs(page)
     pages = page.locator(".thumb").count()
     assert pages >= 4
+    # a sentence with figure chips: visiting it changes nothing (the final diff below is one line)
+    rich = page.locator('[data-name="sections[0].blocks[0].text"] .rich')
+    assert rich.locator(".chip").count() == 2 and "{" not in rich.inner_text()
+    rich.click()
+    rich.press("End")
+    page.keyboard.press("Tab")
+    # moving a list entry down and back up re-renders the form and leaves the draft as it was
+    first = "sections[0].blocks[1].themes[0].items[0]"
+    page.evaluate("document.querySelectorAll('#form details').forEach(d => d.open = true)")  # as a user unfolds
+    page.locator(f'[data-name="{first}"] > summary .ops button[data-op="down"]').click()
+    _until(page, """document.querySelector('[data-name="sections[0].blocks[1].themes[0].items[1].text"] .rich')"""
+                 """.textContent.startsWith('新建高标准农田')""")
+    page.locator('[data-name="sections[0].blocks[1].themes[0].items[1]"] > summary .ops button[data-op="up"]').click()
+    _until(page, """document.querySelector('[data-name="sections[0].blocks[1].themes[0].items[0].text"] .rich')"""
+                 """.textContent.startsWith('新建高标准农田')""")
+    _until(page, "!document.getElementById('save').textContent.includes('未保存')")
+
     field = page.locator(f'[data-name="{FIELD}"]')
     box = field.locator("input")
     assert box.input_value() == "3.2"
@@ -117,7 +136,7 @@ def test_edit_validate_preview_save_build(server, page, tmp_path):
     box.fill("3.6")
     box.press("Tab")
     _until(page, f"""!document.querySelector('[data-name="{FIELD}"] .msg').textContent""")
-    version, changed = _thumbs(page, version)
+    version, changed = _thumbs(page, int(page.eval_on_selector("#thumbs", "el => el.dataset.version")))
     preview_pdf = server["project"] / "output" / ".editor" / server["source"].stem / f"v{version}.pdf"
     import pypdfium2
 
