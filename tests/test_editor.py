@@ -10,7 +10,6 @@ import datetime as dt
 import difflib
 import io
 import json
-import os
 import re
 import shutil
 from pathlib import Path

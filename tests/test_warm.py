@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import shutil
 
 import pypdfium2
 import pytest

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ReportError, ReportErrors
 from .model import Report, fmt_number
-from .yamlio import dotted, load_yaml
+from .yamlio import dotted, items, load_yaml
 
 
 MAX_ERRORS = 20  # more than this at once only buries the first mistake
@@ -185,7 +185,7 @@ def _locate_report_rule(message: str, data: dict, marks: dict) -> tuple[tuple, i
     for pattern, matches in _RULE_TARGETS:
         found = pattern.search(message)
         if found:
-            hits = [path for path, value in _items(data, ()) if matches(found, path, value)]
+            hits = [path for path, value in items(data, ()) if matches(found, path, value)]
             duplicate = "重复" in message or "不止一次" in message
             if duplicate and len(hits) >= 2:
                 return hits[1], marks.get(hits[0], (None,))[0]
@@ -194,15 +194,6 @@ def _locate_report_rule(message: str, data: dict, marks: dict) -> tuple[tuple, i
     return (), None
 
 
-def _items(value, path: tuple):
-    """Every (path, value) of plain YAML data, depth first in document order."""
-    yield path, value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _items(child, path + (key,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _items(child, path + (i,))
 
 
 # a figure in % whose label names a share or a fall cannot pass 100, even without ``max``
@@ -211,7 +202,7 @@ _GROWTH_WORDS = re.compile(r"增长|增速|增幅|提高|提升")
 
 
 def _impossible_shares(data: dict, file: str, marks: dict):
-    for path, value in _items(data, ()):
+    for path, value in items(data, ()):
         if len(path) >= 2 and path[-2] == "figures" and isinstance(value, dict) and value.get("unit") == "%":
             label = str(value.get("label", ""))
             number = value.get("value")

@@ -346,20 +346,20 @@ def _needles(text: str) -> list[str]:
 
 def _yaml_strings(source: Path) -> list[tuple[tuple, str]]:
     """(path, text as printed) of every string in the data; placeholders become their figures."""
-    from .load import _items  # the same depth-first walk the loader uses
+    from .yamlio import items  # the same depth-first walk the loader uses
     from .model import PLACEHOLDER, fmt_number
     from .yamlio import load_yaml
 
     data, _ = load_yaml(source, str(source))
     figures: dict[str, str] = {}
-    for path, value in _items(data, ()):
+    for path, value in items(data, ()):
         if len(path) >= 2 and path[-2] == "figures" and isinstance(value, dict) and "value" in value:
             try:
                 figures[str(path[-1])] = fmt_number(value["value"]) + str(value.get("unit", ""))
             except (TypeError, ValueError):
                 pass
     out = []
-    for path, value in _items(data, ()):
+    for path, value in items(data, ()):
         if isinstance(value, str):
             out.append((path, PLACEHOLDER.sub(lambda m: figures.get(m[1], m[0]), value)))
     return out

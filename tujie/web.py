@@ -217,14 +217,10 @@ def cached_subset(font_path: Path, chars: set[str], cache_dir: Path | None) -> b
     if stored.is_file():
         os.utime(stored)  # recently used: kept when the cache is pruned
         return stored.read_bytes()
+    from .build import _write_quietly  # the cache's one atomic, failure-tolerant write
+
     data = subset_woff2(font_path, chars)
-    try:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_name(f".{stored.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, stored)
-    except OSError:
-        pass  # only slower next time
+    _write_quietly(stored, data)
     return data
 
 

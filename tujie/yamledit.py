@@ -42,7 +42,7 @@ from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ReportError
-from .yamlio import decode, dotted, parse_yaml, read_limited
+from .yamlio import decode, dotted, items, parse_yaml, read_limited
 
 HISTORY = ".history"  # backups of previous versions, beside the file
 BOM = "\ufeff".encode("utf-8")
@@ -95,7 +95,7 @@ class YamlDocument:
     def figure_paths(self) -> dict[str, tuple]:
         """Path of every figure mapping by figure id, in document order."""
         found: dict[str, tuple] = {}
-        for path, value in _items(self.data, ()):
+        for path, value in items(self.data, ()):
             if len(path) >= 2 and path[-2] == "figures" and isinstance(value, dict) and isinstance(path[-1], str):
                 found.setdefault(path[-1], path)
         return found
@@ -220,7 +220,7 @@ class YamlDocument:
             raise ReportError(f"按原格式改写后文件无法读取（{exc.message}），没有写入；请手工修改",
                               file=str(self.path), line=exc.line) from None
         if got != expected:
-            wrong = next((dotted(p) for p, _ in _items(expected, ()) if _get(got, p) != _get(expected, p)), "")
+            wrong = next((dotted(p) for p, _ in items(expected, ()) if _get(got, p) != _get(expected, p)), "")
             raise ReportError("按原格式改写后数据与预期不符（可能用了锚点和别名），没有写入；请手工修改",
                               file=str(self.path), field=wrong or None)
 
@@ -368,14 +368,6 @@ def _line_after(text: str, index: int) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
-def _items(value, path: tuple):
-    yield path, value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _items(child, path + (key,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _items(child, path + (i,))
 
 
 def _get(data, path: tuple):

@@ -343,3 +343,14 @@ def _explain(exc: yaml.MarkedYAMLError) -> str:
         if english in problem:
             return chinese
     return f"{problem or exc.context}（请检查这一行的缩进、冒号和引号）"
+
+
+def items(value, path: tuple = ()):
+    """Every (path, value) of plain YAML data (dicts, lists, scalars), depth first in document order."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from items(child, path + (key,))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from items(child, path + (i,))

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
-import json
 import multiprocessing
 import secrets
 import threading

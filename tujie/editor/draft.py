@@ -28,7 +28,7 @@ from ..errors import ReportError
 from ..model import Report
 from ..sheets import validate_text
 from ..yamledit import YamlDocument, _last_scalar_end, _line_after
-from ..yamlio import dotted, parse_yaml
+from ..yamlio import dotted, items, parse_yaml
 
 
 def document(path: Path, text: str) -> YamlDocument:
@@ -89,15 +89,15 @@ def list_operation(source: Path, text: str, path: tuple, operation: str) -> str:
     if operation in ("up", "down") and not 0 <= other < len(sequence.value):
         return text  # already first or last
     expected = copy.deepcopy(doc.data)
-    items = _get(expected, path[:-1])
+    entries = _get(expected, path[:-1])
     renames: dict[str, str] = {}
     if operation == "remove":
-        items.pop(index)
+        entries.pop(index)
     elif operation == "copy":
-        renames = _fresh_ids(doc.data, items[index])
-        items.insert(index + 1, _renamed(copy.deepcopy(items[index]), renames))
+        renames = _fresh_ids(doc.data, entries[index])
+        entries.insert(index + 1, _renamed(copy.deepcopy(entries[index]), renames))
     else:
-        items[index], items[other] = items[other], items[index]
+        entries[index], entries[other] = entries[other], entries[index]
     spans = [_span(text, sequence, i) for i in range(len(sequence.value))]
     new = _apply(text, sequence, spans, index, other, operation, renames)
     got, _ = parse_yaml(new, str(source))
@@ -159,9 +159,9 @@ def _apply(text: str, sequence: SequenceNode, spans, index: int, other: int, ope
 
 def _fresh_ids(data: dict, entry) -> dict[str, str]:
     """New ids for the figures inside a copied entry: ids are unique in a report."""
-    taken = {key for p, v in _items(data, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
+    taken = {key for p, v in items(data, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
              for key in [p[-1]]}
-    found = [p[-1] for p, v in _items(entry, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
+    found = [p[-1] for p, v in items(entry, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
              and isinstance(v, dict)]
     renames = {}
     for fid in found:
@@ -197,16 +197,6 @@ def _get(data, path: tuple):
     for key in path:
         data = data[key]
     return data
-
-
-def _items(value, path: tuple):
-    yield path, value
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _items(child, path + (key,))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _items(child, path + (i,))
 
 
 # ---------------------------------------------------------------- revision helper
