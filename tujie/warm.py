@@ -116,6 +116,9 @@ class WarmBuilder:
 
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"))
+        from .limits import die_with_parent
+
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"),
+                                         initializer=die_with_parent)
         # start every worker now, while this process has no other threads (a file watcher may come next)
         wait([self._pool.submit(os.getpid) for _ in range(self.workers)])

@@ -1,14 +1,17 @@
-"""Live preview: the screen edition of the draft, built in one background worker.
+"""Live preview: the screen edition of the draft and a picture of each page, built warm.
 
 In: draft text that the loader accepted. Out: numbered preview versions
-under ``output/.editor/<report>/``: the screen PDF and one PNG thumbnail
-per page, each page with a fingerprint (the hash of its PNG) so the page
-can be marked when it differs from the previous version's.
+under ``output/.editor/<report>/``: the screen PDF and one 360-pixel PNG per
+page, each page with a fingerprint (the hash of its PNG) so the page can be
+marked when it differs from the previous version's.
 
-Builds run one at a time in a separate process, so requests stay
-responsive while WeasyPrint works; while one runs, only the newest draft
-waits (the drafts typed in between are never built). :func:`run_build` is
-the one call into the build, so a warmer worker can replace it.
+Builds run one at a time in a separate process that keeps a
+:class:`tujie.warm.WarmBuilder` (WeasyPrint, the fonts, the templates and
+the part caches loaded), so a one-figure edit lays out only the parts it
+touched; requests stay responsive while it works. While one build runs,
+only the newest draft waits (the drafts typed in between are never built).
+The build button's full build (:func:`run_build`) runs in a process of its
+own, so previews never wait for it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import multiprocessing
 import shutil
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-THUMB_WIDTH = 360  # pixels: shown at half that on the page, sharp on high-density screens
+from ..warm import PREVIEW
+
 LARGE_WIDTH = 1100
 KEEP = 3  # versions kept on disk: the current one, the one it is compared with, one being read
 
@@ -30,7 +33,7 @@ KEEP = 3  # versions kept on disk: the current one, the one it is compared with,
 def run_build(source: Path, output: Path, editions: tuple[str, ...]) -> dict:
     """Build ``editions`` of ``source`` into ``output``; {"files": {edition: path}, "pages"} or {"error"}.
 
-    The one place the editor calls the build (the warm worker of tujie/warm.py can take its place).
+    The build button's build, in a process of its own: every edition, into the report's real output folder.
     """
     from ..build import Paths, build_report
     from ..errors import ReportError
@@ -45,26 +48,15 @@ def run_build(source: Path, output: Path, editions: tuple[str, ...]) -> dict:
             "outputs": {k: [str(p) for p in v] for k, v in result.outputs.items()}}
 
 
-def render_pages(pdf: Path, folder: Path, prefix: str, width: int = THUMB_WIDTH) -> list[str]:
-    """Write ``<prefix>-<n>.png`` for every page; return each page's fingerprint (PNG hash)."""
-    import pypdfium2
+def preview_job(builder, text: str, source: str, folder: str, version: int) -> dict:
+    """In the worker: build the draft's screen PDF and page pictures as version ``version``.
 
-    doc = pypdfium2.PdfDocument(str(pdf))
-    hashes = []
-    try:
-        for n in range(len(doc)):
-            page = doc[n]
-            image = page.render(scale=width / page.get_width()).to_pil()
-            target = folder / f"{prefix}-{n + 1}.png"
-            image.save(target, optimize=False)
-            hashes.append(hashlib.sha256(image.tobytes()).hexdigest())
-    finally:
-        doc.close()
-    return hashes
+    ``builder`` is the worker's WarmBuilder: it lays out only the parts the
+    edit changed and draws again only the pages whose content changed.
+    """
+    from ..errors import ReportError
+    from .. import limits
 
-
-def preview_job(text: str, source: str, folder: str, version: int) -> dict:
-    """In the worker: build the draft's screen edition and its thumbnails as version ``version``."""
     source_path, out = Path(source), Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     # beside the report, so pictures named relative to it are found; hidden, so `source/*.yaml` skips it
@@ -72,15 +64,44 @@ def preview_job(text: str, source: str, folder: str, version: int) -> dict:
     started = time.perf_counter()
     try:
         draft.write_text(text, encoding="utf-8")
-        built = run_build(draft, out / "build", ("screen",))
+        with limits.deadline(limits.TIME_LIMIT_S):
+            result = builder.build(draft, PREVIEW)
+    except (ReportError, limits.TimeLimitExceeded) as exc:
+        return {"version": version, "error": str(exc).replace(str(draft), source)}
     finally:
         draft.unlink(missing_ok=True)
-    if "error" in built:
-        return {"version": version, "error": built["error"].replace(str(draft), source)}
-    pdf = out / f"v{version}.pdf"
-    shutil.copyfile(built["files"]["screen"], pdf)
-    hashes = render_pages(pdf, out, f"v{version}")
+    shutil.copyfile(result.files["screen"], out / f"v{version}.pdf")
+    first = result.files["pages"]  # <stem>-p01.png; a no-op build names only the first of them
+    pictures = result.outputs.get("pages") or sorted(first.parent.glob(first.name.replace("-p01.png", "-p*.png")))
+    hashes = []
+    for n, picture in enumerate(pictures, start=1):
+        data = picture.read_bytes()
+        (out / f"v{version}-{n}.png").write_bytes(data)
+        hashes.append(hashlib.sha256(data).hexdigest())
     return {"version": version, "pages": hashes, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def worker(conn, output: str) -> None:
+    """The preview process: one WarmBuilder, kept warm, answering jobs from ``conn`` until told None."""
+    from ..build import Paths
+    from ..limits import die_with_parent
+    from ..warm import WarmBuilder
+
+    die_with_parent()
+    with WarmBuilder(Paths(output=Path(output))) as builder:
+        while (job := _receive(conn)) is not None:
+            try:
+                conn.send(preview_job(builder, **job))
+            except Exception as exc:  # noqa: BLE001 - reported beside the preview; the worker goes on
+                conn.send({"version": job["version"], "error": f"预览生成失败（程序内部错误：{exc}）"})
+
+
+def _receive(conn):
+    """The next job, or None when the editor says stop or has gone away (its end of the pipe closed)."""
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
 
 
 @dataclass
@@ -94,46 +115,66 @@ class State:
 
 
 class Previewer:
-    """One background worker process and the newest draft waiting for it."""
+    """One warm worker process and the newest draft waiting for it."""
 
     def __init__(self, source: Path, folder: Path):
         self.source, self.folder = source, folder
         self.state = State()
         self._lock = threading.Lock()
-        self._pending: str | None = None
-        self._running: Future | None = None
-        self._next = 0
-        self._pool: ProcessPoolExecutor | None = None
         self._finished = threading.Condition(self._lock)
+        self._pending: str | None = None
+        self._running = False
+        self._next = 0
+        self._process = self._conn = None
 
     def submit(self, text: str) -> None:
         with self._lock:
             self._pending = text
             self.state.building = True
-            if self._running is None:
+            if not self._running:
                 self._start()
 
     def _start(self) -> None:  # with the lock held
-        if self._pool is None:
-            # spawn: a fresh interpreter, not a fork of a server with threads
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        if self._process is None:
+            # spawn: a fresh interpreter, not a fork of a server with threads; it forks its own pool later
+            context = multiprocessing.get_context("spawn")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=worker, args=(child, str(self.folder / "build")),
+                                            name="tujie-preview")
+            self._process.start()
+            child.close()
+            threading.Thread(target=self._listen, args=(self._conn, self._process), daemon=True).start()
         text, self._pending = self._pending, None
         self._next += 1
-        self._running = self._pool.submit(preview_job, text, str(self.source), str(self.folder), self._next)
-        self._running.add_done_callback(self._done)
+        self._running = True
+        self._conn.send({"text": text, "source": str(self.source), "folder": str(self.folder),
+                         "version": self._next})
 
-    def _done(self, future: Future) -> None:
-        try:
-            result = future.result()
-        except Exception as exc:  # the worker died: say so, keep the last preview, start a new worker next time
-            result = {"error": f"预览生成失败（程序内部错误：{exc}）"}
-            broken = True
-        else:
-            broken = False
+    def _listen(self, conn, process) -> None:
+        """Hand each of the worker's answers to ``_done``; if the worker dies, say so once and stop."""
+        from multiprocessing.connection import wait
+
+        while True:
+            # the process's sentinel too: the worker's pool holds copies of its end of the pipe, so
+            # a killed worker does not close the pipe
+            ready = wait([conn, process.sentinel])
+            try:
+                if conn not in ready:
+                    raise EOFError
+                result = conn.recv()
+            except (EOFError, OSError):
+                with self._lock:
+                    if conn is not self._conn:  # closed on purpose
+                        return
+                    # killed or out of memory: keep the last preview; the next edit starts a new worker
+                    self._process = self._conn = None
+                    conn.close()
+                self._done({"error": "预览生成失败（预览进程意外退出，下次修改时会重新启动）"})
+                return
+            self._done(result)
+
+    def _done(self, result: dict) -> None:
         with self._lock:
-            if broken and self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
             if "error" in result:
                 self.state.error = result["error"]
             else:
@@ -143,7 +184,7 @@ class Previewer:
                 self.state.pages, self.state.version = new, result["version"]
                 self.state.error, self.state.seconds = None, result["seconds"]
                 self._prune(result["version"])
-            self._running = None
+            self._running = False
             if self._pending is not None:
                 self._start()
             else:
@@ -182,5 +223,14 @@ class Previewer:
         return path if path.is_file() else None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            conn, process, self._conn, self._process = self._conn, self._process, None, None
+        if conn is not None:
+            try:
+                conn.send(None)  # the worker leaves its loop and shuts its pool down
+            except OSError:
+                pass
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+            conn.close()
