@@ -164,6 +164,20 @@ def test_bad_input_is_refused_with_a_located_message(path, untouched, tmp_path, 
         assert f"字段 {case.field}" in err, f"{case.situation}: field {case.field} not named\n{err}"
 
 
+@pytest.mark.parametrize("old, new, field, words", [
+    ("id: review", "id: work_review", "sections[0].id", ["work_review", "连字符"]),
+    ("gdp: {value", "gdp-2025: {value", "sections[0].blocks[0].figures.gdp-2025", ["下划线"]),
+    ("label: t1", "label: 第1版", "report.revision.label", ["第1版", "英文字母"]),
+])
+def test_a_value_of_the_wrong_form_is_told_what_form_is_wanted(tmp_path, old, new, field, words):
+    source = write(tmp_path, tiny_report().replace(old, new, 1))
+    with pytest.raises(ReportError) as caught:
+        load_report(source)
+    assert caught.value.field == field
+    for word in words:
+        assert word in caught.value.message, caught.value.message
+
+
 # ---------------------------------------------------------------- reading files
 
 

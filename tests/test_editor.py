@@ -277,6 +277,24 @@ def test_list_operations_move_copy_and_remove_whole_entries(client, project):
     assert len(_changed_lines(text, flow["draft"])) == 2
 
 
+def test_a_copied_section_gets_its_own_id_and_figure_ids(client):
+    text = _state(client)["draft"]
+    old = load_yaml_text(text)["sections"]
+    copied = client.post("/api/list", json={"draft": text, "path": ["sections", 0], "op": "copy"}).json()
+    assert copied["valid"], copied["errors"]
+    new = load_yaml_text(copied["draft"])["sections"]
+    assert len(new) == len(old) + 1 and new[0] == old[0] and new[2:] == old[1:]
+    copy = new[1]
+    assert copy["id"] == f"{old[0]['id']}-2"
+    first = copy["blocks"][0]
+    assert set(first["figures"]) == {f"{fid}_2" for fid in old[0]["blocks"][0]["figures"]}
+    assert "{grain_2024_2}" in first["text"] and "{grain_2024}" not in first["text"]
+    # copied twice: the next free number
+    again = client.post("/api/list", json={"draft": copied["draft"], "path": ["sections", 0], "op": "copy"}).json()
+    assert again["valid"], again["errors"]
+    assert load_yaml_text(again["draft"])["sections"][1]["id"] == f"{old[0]['id']}-3"
+
+
 def load_yaml_text(text: str) -> dict:
     from tujie.yamlio import parse_yaml
 

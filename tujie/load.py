@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .errors import ReportError, ReportErrors
-from .model import Report, fmt_number
+from .model import PATTERN_HINTS, Report, fmt_number
 from .yamlio import dotted, items, load_yaml
 
 
@@ -72,7 +72,7 @@ _MESSAGES = {
     "too_long": "项数或字数太多",
     "string_too_short": "内容不能为空",
     "string_too_long": "文字太长",
-    "string_pattern_mismatch": "格式不对（编号只能用小写英文字母、数字和下划线，并以字母开头）",
+    "string_pattern_mismatch": "格式不对",  # with the pattern's own hint (model.PATTERN_HINTS)
     "literal_error": "取值不在允许范围内",
     "union_tag_invalid": "type 的取值不认识",
     "union_tag_not_found": "缺少 type 字段",
@@ -113,6 +113,9 @@ def _translate(err: dict, file: str, data: dict, marks: dict) -> ReportError:
         message = f"数值 {_number(err.get('input'))} {relation} {_number(limit)}"
         if kind.startswith("less") and "value" in loc[-1:]:
             message += "（请核对数值和单位，例如“亿元”是否写成了“元”）"
+    elif kind == "string_pattern_mismatch":
+        hint = PATTERN_HINTS.get(str(err.get("ctx", {}).get("pattern", "")))
+        message = f"格式不对：“{_shown(err.get('input'))}”" + (f"（{hint}）" if hint else "")
     else:
         message = _MESSAGES.get(kind, err["msg"])
         if kind in ("float_type", "int_type", "string_type", "bool_type") and "input" in err:
@@ -216,6 +219,8 @@ def _impossible_shares(data: dict, file: str, marks: dict):
 
 def _data_path(loc: tuple, marks: dict) -> tuple:
     """pydantic's loc may contain union tags; keep only the parts that exist in the data."""
+    if loc and loc[-1] == "[key]":  # a mapping's key is wrong: the key names the place
+        loc = loc[:-1]
     path: tuple = ()
     for part in loc:
         if (path + (part,)) in marks or part == loc[-1]:

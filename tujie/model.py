@@ -20,8 +20,29 @@ from typing import Annotated, ClassVar, Iterator, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-FIGURE_ID = r"^[a-z][a-z0-9_]*$"
+FIGURE_ID = r"^[a-z][a-z0-9_]*$"  # also column keys and table cells
+SECTION_ID = r"^[a-z][a-z0-9-]*$"
 ICON = r"^[a-z0-9-]+$"
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+REVISION_LABEL = r"^[A-Za-z0-9._-]+$"
+WEB_URL = r"^https?://[!-~]+$"
+LOGO = r"(?i)^[^\x00]+\.svg$"
+RELATIVE_PATH = r"^[^:\\]+$"
+COMPUTE = r"^\s*[a-z][a-z0-9_]*\s*[/÷]\s*[a-z][a-z0-9_]*\s*$"
+LAYOUT_NAME = r"^[a-z][a-z0-9_-]*$"
+# what a value failing each pattern should look like, in the words of the loader's message (tujie/load.py)
+PATTERN_HINTS = {
+    FIGURE_ID: "编号只能用小写英文字母、数字和下划线（_），并以字母开头，例如 gdp_2024",
+    SECTION_ID: "章节编号只能用小写英文字母、数字和连字符（-），并以字母开头，例如 review",
+    ICON: "图标名只能用小写英文字母、数字和连字符（-），例如 circle-check",
+    COLOUR: "颜色应写成 # 加六位十六进制数，例如 #C8102E",
+    REVISION_LABEL: "只能用英文字母、数字、点、下划线和连字符，例如 v2",
+    WEB_URL: "应为以 http:// 或 https:// 开头的网址，不能有空格或中文",
+    LOGO: "应为报告文件旁边的 .svg 文件名",
+    COMPUTE: "计算列应写成“列名 / 列名”，例如 actual / target",
+    LAYOUT_NAME: "版式名只能用小写英文字母、数字、下划线和连字符，是 layouts/ 里的文件夹名，例如 booklet",
+    RELATIVE_PATH: "应为报告文件夹里的相对路径，例如 images/map.svg（不能是网址或盘符）",
+}
 
 
 class Strict(BaseModel):
@@ -281,10 +302,10 @@ class TimelineBlock(Block):
 class Column(Strict):
     """A table column: a text or number field of the rows, or computed from two of them."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    key: str = Field(pattern=FIGURE_ID)
     title: str = Field(min_length=1)
     unit: str = ""
-    compute: str | None = Field(default=None, pattern=r"^\s*[a-z][a-z0-9_]*\s*[/÷]\s*[a-z][a-z0-9_]*\s*$")
+    compute: str | None = Field(default=None, pattern=COMPUTE)
     digits: int = Field(default=1, ge=0, le=4)  # decimals of a computed column
 
     @property
@@ -302,7 +323,7 @@ class TableBlock(Block):
     noun: ClassVar[str] = "表格"
     title: str
     columns: list[Column] = Field(min_length=2, max_length=8)
-    rows: list[dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], str | float]] = Field(min_length=1, max_length=60)
+    rows: list[dict[Annotated[str, Field(pattern=FIGURE_ID)], str | float]] = Field(min_length=1, max_length=60)
     note: str | None = None
 
     @model_validator(mode="after")
@@ -400,7 +421,7 @@ class ImageBlock(Block):
 
     type: Literal["image"]
     noun: ClassVar[str] = "图片"
-    src: str = Field(min_length=1, pattern=r"^[^:\\]+$")  # a relative path; no URLs, no drive letters
+    src: str = Field(min_length=1, pattern=RELATIVE_PATH)  # a relative path; no URLs, no drive letters
     caption: str
     alt: str = Field(min_length=1)  # what the picture shows, for screen readers
     credit: str | None = None
@@ -483,7 +504,7 @@ AnyBlock = Annotated[Union[tuple(BLOCK_TYPES.values())], Field(discriminator="ty
 
 
 class Section(Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    id: str = Field(pattern=SECTION_ID)
     title: str
     kicker: str | None = None
     blocks: list[AnyBlock] = Field(min_length=1)
@@ -540,7 +561,7 @@ def strings_in(node) -> Iterator[tuple[tuple, str]]:
 
 
 class Revision(Strict):
-    label: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=20)
+    label: str = Field(pattern=REVISION_LABEL, max_length=20)
     date: dt.date
     note: str | None = None
 
@@ -556,7 +577,7 @@ class ReportInfo(Strict):
     revision: Revision
     data_note: str | None = None
     sample: bool = False  # sample data: printed as such on cover and back
-    web_url: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=200)  # the web edition's address: QR code on the cover
+    web_url: str | None = Field(default=None, pattern=WEB_URL, max_length=200)  # the web edition's address: QR code on the cover
 
 
 PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (185, 260),
@@ -593,7 +614,7 @@ class Page(Strict):
 class ThemeColour(Strict):
     """A brand colour: ``"#1b5e20"``, or ``{rgb: "#1b5e20", cmyk: [80, 20, 90, 30]}`` (per cent)."""
 
-    rgb: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    rgb: str = Field(pattern=COLOUR)
     cmyk: list[Annotated[float, Field(ge=0, le=100)]] | None = Field(default=None, min_length=4, max_length=4)
 
     @model_validator(mode="before")
@@ -608,7 +629,7 @@ class ReportTheme(Strict):
     primary: ThemeColour | None = None  # the layout's "brand": cover, openers, titles
     accent: ThemeColour | None = None  # the big figures
     series: list[ThemeColour] | None = Field(default=None, min_length=1, max_length=12)  # panels, chart bars
-    logo: str | None = Field(default=None, pattern=r"(?i)^[^\x00]+\.svg$")  # an SVG beside the report file
+    logo: str | None = Field(default=None, pattern=LOGO)  # an SVG beside the report file
 
 
 class Typography(Strict):
@@ -630,7 +651,7 @@ class Report(Strict):
     page: Page = Page()
     typography: Typography = Typography()
     theme: ReportTheme | None = None
-    layout: str = Field(default="booklet", pattern=r"^[a-z][a-z0-9_-]*$")
+    layout: str = Field(default="booklet", pattern=LAYOUT_NAME)
     sections: list[Section] = Field(min_length=1)
 
     @model_validator(mode="after")

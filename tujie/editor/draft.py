@@ -94,7 +94,7 @@ def list_operation(source: Path, text: str, path: tuple, operation: str) -> str:
     if operation == "remove":
         entries.pop(index)
     elif operation == "copy":
-        renames = _fresh_ids(doc.data, entries[index])
+        renames = _fresh_ids(doc.data, entries[index], is_section=path[-2:-1] == ("sections",))
         entries.insert(index + 1, _renamed(copy.deepcopy(entries[index]), renames))
     else:
         entries[index], entries[other] = entries[other], entries[index]
@@ -157,8 +157,8 @@ def _apply(text: str, sequence: SequenceNode, spans, index: int, other: int, ope
     return text[:a0] + block_b + text[a1:b0] + block_a + text[b1:]
 
 
-def _fresh_ids(data: dict, entry) -> dict[str, str]:
-    """New ids for the figures inside a copied entry: ids are unique in a report."""
+def _fresh_ids(data: dict, entry, is_section: bool = False) -> dict[str, str]:
+    """New ids for the figures inside a copied entry, and for a copied section itself: ids are unique."""
     taken = {key for p, v in items(data, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
              for key in [p[-1]]}
     found = [p[-1] for p, v in items(entry, ()) if len(p) >= 2 and p[-2] == "figures" and isinstance(p[-1], str)
@@ -170,6 +170,12 @@ def _fresh_ids(data: dict, entry) -> dict[str, str]:
             n += 1
         renames[fid] = f"{fid}_{n}"
         taken.add(renames[fid])
+    if is_section and isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        sections = {s.get("id") for s in data.get("sections", []) if isinstance(s, dict)}
+        sid, n = entry["id"], 2  # section ids take hyphens, not underscores (model.SECTION_ID)
+        while f"{sid}-{n}" in sections:
+            n += 1
+        renames[sid] = f"{sid}-{n}"
     return renames
 
 
