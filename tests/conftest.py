@@ -10,6 +10,9 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
+# no resident build process behind the tests' CLI runs (tujie/daemon.py); tests/test_daemon.py turns it on itself
+os.environ["TUJIE_DAEMON"] = "0"
+
 from tujie.build import PROJECT, Paths, build_report
 
 SOURCE = PROJECT / "source"

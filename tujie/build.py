@@ -104,8 +104,10 @@ def inputs_key(source: Path, paths: Paths, editions: tuple[str, ...], options: d
     digest.update(source.read_bytes())
     cache = paths.cache
     # pictures beside the report: a logo (tujie/brand.py) or an image block (tujie/images.py)
-    hash_files(digest, [p for p in source.parent.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")],
-               cache)
+    # (not the output folder's own pictures, when it lies inside the report's folder: they change every build)
+    output = paths.output.resolve()
+    hash_files(digest, [p for p in source.parent.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")
+                        and not p.resolve().is_relative_to(output)], cache)
     hash_files(digest, [p for p in paths.layouts.rglob("*") if p.is_file()], cache)
     digest.update(fonts_digest(paths.fonts, cache))
     hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")], cache)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import Paths, build_report
-from . import limits
+from . import daemon, limits
 from .errors import ReportError
 from .registry import DEFAULT, EDITIONS
 
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="印刷版不在第二个进程里排版（省内存，但单份报告会慢一些）")
     p.add_argument("--allow-overflow", action="store_true",
                    help="文字超出卡片或页面时只警告、仍然生成（默认报错停止；这样的文件不建议交付印刷）")
+    p.add_argument("--no-daemon", action="store_true",
+                   help="不使用、也不启动后台常驻进程（默认：生成后留一个后台进程 20 分钟，下次生成更快）")
     p.add_argument("-j", "--jobs", type=int, metavar="N", default=None,
                    help="同时生成几份报告（默认等于 CPU 核数；只有一份报告时不起作用）")
     return p
@@ -108,12 +110,14 @@ class Outcome:
     err: list[str]
 
 
-def build_one(source: str, paths: Paths, options: dict) -> Outcome:
-    """Build one report and describe the result in Chinese; never raises."""
+def build_one(source: str, paths: Paths, options: dict, build: Callable = build_report) -> Outcome:
+    """Build one report and describe the result in Chinese; never raises.
+
+    ``build``: build_report, or a resident builder's equivalent (tujie/daemon.py)."""
     start = time.perf_counter()
     try:
         with limits.deadline(limits.TIME_LIMIT_S):  # a runaway layout ends with a message, not a hang
-            result = build_report(Path(source), paths, **options)
+            result = build(Path(source), paths, **options)
     except (ReportError, limits.TimeLimitExceeded) as exc:
         return Outcome(source, False, [], [f"✗ {source} 生成失败：\n{exc}", "  上一次生成的文件没有改动。"])
     except Exception:  # a bug, not the user's data: say so, keep the details for developers
@@ -161,10 +165,25 @@ def run_build(args: argparse.Namespace) -> int:
     if args.allow_overflow:
         options["allow_overflow"] = True
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.sources)))
+    if len(args.sources) == 1 and daemon.enabled(args.no_daemon):
+        # a resident process from an earlier build does it warm; none running: build here, start one for next time
+        request = {"source": args.sources[0], "cwd": os.getcwd(), "options": {**options, "editions": list(options["editions"])}}
+        status = daemon.hand_over(paths, request)
+        if status is not None:
+            return status
+        try:
+            return print_outcome([build_one(args.sources[0], paths, options)])
+        finally:
+            daemon.start(paths)
     if jobs > 1:
         outcomes = _build_many(args.sources, paths, options, jobs)
     else:
         outcomes = [build_one(src, paths, options) for src in args.sources]
+    return print_outcome(outcomes)
+
+
+def print_outcome(outcomes: list[Outcome]) -> int:
+    """Print what the builds said, in order; the exit status."""
     for outcome in outcomes:
         for line in outcome.out:
             print(line)
