@@ -276,6 +276,7 @@ def _answer(conn: socket.socket, builder, paths: Paths, signature: str, cli) -> 
         out.flush()
         err.flush()
         os.chdir(PROJECT)
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} built {request['source']}: exit {status}", flush=True)  # the log
     with contextlib.suppress(OSError):
         conn.sendall(json.dumps({"exit": status}).encode() + b"\n")
     return None
