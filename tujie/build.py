@@ -26,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -306,6 +307,10 @@ class HtmlSpec:
 
         return self.html(notes_pages(start) if name == END else 0, page_of, part=name, start=start, flow=flow)
 
+    def stylesheets(self, start: int) -> tuple[str, ...]:
+        """The style sheets of a part that starts on page ``start`` (its HTML has none)."""
+        return self._booklet.stylesheets(start)
+
 
 def toolchain_salt(paths: Paths, theme) -> bytes:
     """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile."""
@@ -334,7 +339,7 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
 
     classes = spec.layout.classes.model_dump()
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
-                        font_dir=font_dir, pool=pool)
+                        spec.stylesheets, font_dir=font_dir, pool=pool)
     try:
         # each section alone, to see how much of its last page it fills (cached like any part)
         count = len(spec.report.sections)
@@ -398,8 +403,9 @@ class PartRunner:
 
     def __init__(self, salt: bytes, cache_dir: Path, roots: list[Path], cmyk_table: dict | None,
                  source: Path, allow_overflow: bool, parallel: bool, classes: dict,
-                 font_dir: Path | None = None, pool=None):
+                 stylesheets: Callable[[int], tuple[str, ...]], font_dir: Path | None = None, pool=None):
         self.salt, self.cache_dir, self.roots, self.classes = salt, cache_dir, roots, classes
+        self.stylesheets = stylesheets  # start page → the part's style sheets
         self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
         self.parallel, self.font_dir = parallel, font_dir
         self.pool, self._own_pool = pool, pool is None
@@ -415,14 +421,15 @@ class PartRunner:
         found, jobs = {}, []
         salt = self.salt if write else self.salt + b"measure"
         for name, html, start in [*items, *(guesses if self.parallel else ())]:
-            key = parts.part_key(html, salt)
+            css = self.stylesheets(start)
+            key = parts.part_key(html, salt, css)
             hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=write)
             if hit:
                 found[name] = hit
             else:
                 jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
                                           self.cmyk_table, self.source, self.allow_overflow, self.classes, write,
-                                          self.font_dir))
+                                          self.font_dir, css))
         wanted = {name for name, _, _ in items}
         if len(jobs) > 1 and self.parallel:
             futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
@@ -444,8 +451,9 @@ class PartRunner:
         from . import parts
 
         salt = self.salt if write else self.salt + b"measure"
-        return [parts.cached(parts.part_key(html, salt), self.cache_dir, self.cmyk_table is not None, want_pdf=write)
-                for _, html, _ in items]
+        return [parts.cached(parts.part_key(html, salt, self.stylesheets(start)), self.cache_dir,
+                             self.cmyk_table is not None, want_pdf=write)
+                for _, html, start in items]
 
     def _pool(self):
         from concurrent.futures import ProcessPoolExecutor

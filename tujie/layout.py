@@ -221,15 +221,15 @@ class BookletHtml:
         palette = Palette(theme)
         geometry = Geometry(layout, report.page, Measure({w: _path_of(uri) for w, uri in font_files.items()}))
         env.globals.update(c=palette, series=palette.series, g=geometry, layout=layout, logo=logo)
-        self.css = env.get_template("style.css.j2").render(
-            report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
-            color_profile=color_profile)
-        self.template = env.get_template("booklet.html.j2")
         from .qr import qr_code
 
+        qr = qr_code(report.report.web_url)
+        self.css = env.get_template("style.css.j2").render(
+            report=report, page=report.page, theme=theme, fonts=font_files, bleed_mm=bleed_mm,
+            color_profile=color_profile, qr=qr)
+        self.template = env.get_template("booklet.html.j2")
         self.context = dict(report=report, theme=theme, charts=charts, figures=report.figures(),
-                            index_pages=index_pages(report, geometry), assets=assets or {},
-                            qr=qr_code(report.report.web_url))
+                            index_pages=index_pages(report, geometry), assets=assets or {}, qr=qr)
 
     def render(self, *, notes_pages: int = 0, part: str | None = None, start_page: int = 1,
                page_of: dict[str, int] | None = None, flow: frozenset[int] = frozenset(),
@@ -238,20 +238,25 @@ class BookletHtml:
         back cover; ``part`` (None: the whole booklet), ``start_page`` and ``page_of`` (anchor →
         page number) are explained in the module docstring. ``flow`` holds the sections that
         follow the previous one on the same page under a compact band instead of opening a new
-        page; ``sections`` the sections a section part holds (tujie/parts.py)."""
-        css = self.css
-        if part:
-            # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
-            side = "right" if start_page % 2 else "left"
-            css += f"\n@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
+        page; ``sections`` the sections a section part holds (tujie/parts.py).
+
+        The whole booklet has its style sheet inline; a part has none: it is laid out with
+        :meth:`stylesheets`, which a layout worker parses once rather than once per part."""
         held = set(sections or ())
         return self.template.render(
-            **self.context, css=css, notes_pages=notes_pages, flow=flow,
+            **self.context, css=None if part else self.css, notes_pages=notes_pages, flow=flow,
             shows=lambda name: part is None or part == name,
             shows_section=lambda i: part is None or (part.startswith("section-") and i in held),
             href=lambda anchor: (PART_LINK if part else "#") + anchor,
             page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
         )
+
+
+    def stylesheets(self, start_page: int) -> tuple[str, str]:
+        """A part's style sheets, in cascade order: the booklet's, then where the part starts."""
+        # the part's first page has the number and side it has in the booklet (odd pages are right-hand)
+        side = "right" if start_page % 2 else "left"
+        return self.css, f"@page :first {{ counter-reset: page {start_page}; }}\nhtml {{ break-before: {side}; }}\n"
 
 
 def _path_of(uri: str) -> Path:

@@ -140,10 +140,14 @@ class PartJob:
     classes: dict  # the layout's class names the checks look for (manifest ``classes``)
     write: bool = True  # False: only measure the pages (tujie/parts.plan_flow), write no PDF
     font_dir: Path | None = None  # the bundled fonts: one font configuration per process for them
+    stylesheets: tuple[str, ...] = ()  # the part's CSS, kept out of its HTML (tujie/pdf.paginate)
 
 
-def part_key(html: str, salt: bytes) -> str:
-    return hashlib.sha256(salt + html.encode("utf-8")).hexdigest()[:40]
+def part_key(html: str, salt: bytes, stylesheets: tuple[str, ...] = ()) -> str:
+    digest = hashlib.sha256(salt)
+    for text in (html, *stylesheets):
+        digest.update(len(text).to_bytes(8, "big") + text.encode("utf-8"))
+    return digest.hexdigest()[:40]
 
 
 def cached(key: str, cache_dir: Path, want_print: bool, want_pdf: bool = True) -> Part | None:
@@ -167,7 +171,7 @@ def lay_out(job: PartJob) -> Part:
     from .pdf import paginate, shared_font_config, write_print, write_screen
 
     document = paginate(job.html, job.base_dir, job.roots,
-                        shared_font_config(job.font_dir) if job.font_dir is not None else None)
+                        shared_font_config(job.font_dir) if job.font_dir is not None else None, job.stylesheets)
     limits.check_pages(document, job.source)
     warnings = [{"message": e.message, "file": e.file, "line": e.line, "field": e.field}
                 for e in overflow.overflow_errors(document, job.source, job.classes)] if job.write else []
