@@ -321,11 +321,40 @@ def test_layout_copy_cannot_reach_outside_the_project(name, untouched, tiny, tmp
 
 def test_allow_overflow_builds_with_a_warning(tmp_path, capsys):
     source = tmp_path / NAME
-    shutil.copyfile(BAD / "layout-unbreakable-url.yaml", source)
+    shutil.copyfile(BAD / "layout-long-theme-title.yaml", source)
     code, err = cli([source, "-o", tmp_path / "out", "-e", "screen", "--allow-overflow"], capsys)
     assert code == 0, err
     assert "警告（已按 --allow-overflow 放行）" in err and "右边" in err
     assert list((tmp_path / "out").rglob("*-screen.pdf"))
+
+
+def test_a_long_url_in_a_list_wraps_inside_the_type_area(tmp_path, capsys):
+    """A list item may shrink below its longest word (flex items have min-width 0 in the
+    layout), so a URL too long for the line breaks inside the item instead of pushing it
+    past the page's right margin."""
+    import pdfplumber
+
+    from tujie.manifest import load_layout
+
+    source = tmp_path / NAME
+    shutil.copyfile(Path(__file__).parent / "data" / "long-url-in-list.yaml", source)
+    code, err = cli([source, "-o", tmp_path / "out", "-e", "screen"], capsys)
+    assert code == 0, err
+    (pdf_path,) = (tmp_path / "out").glob("*/*-screen.pdf")
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            words = "".join(c["text"] for c in page.chars)
+            if "example.gov.cn" not in words:
+                continue
+            url_chars = [c for c in page.chars if c["text"] in "abcdefghij" and c["top"] > page.height / 2]
+            assert len(url_chars) >= 100  # the whole URL is on this page
+            side_mm = load_layout(PROJECT / "layouts", "booklet").margins_for(page.width / 72 * 25.4).side
+            assert max(c["x1"] for c in url_chars) <= page.width - side_mm / 25.4 * 72 + 0.5
+            lines = {round(c["top"]) for c in url_chars}
+            assert len(lines) >= 2  # it did not fit one line: it wrapped
+            break
+        else:
+            raise AssertionError("the URL is on no page")
 
 
 def laid_out(body: str):

@@ -32,7 +32,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ReportError, ReportErrors
-from .registry import DEFAULT, EDITIONS, EditionContext, with_needs
+from .registry import DEFAULT, EDITIONS, EditionContext, Made, with_needs
 
 PROJECT = Path(__file__).resolve().parent.parent
 # Debian's libgs-common ships this CMYK profile; `make` installs it
@@ -605,8 +605,13 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
         # each edition's build step, in registration order (tujie/registry.py); the print file's
         # runs on in a forked child while the others are made
         # the editions made in forked children first, so that they run beside the others
+        # a resident builder's layout workers are idle by now: each file's preflight runs there
+        # while this process makes the next edition (the screen PDF's check beside the page pictures)
+        checks = {}
         for name in sorted(building, key=lambda n: not EDITIONS[n].apart):
-            ctx.made[name] = EDITIONS[name].build(ctx)
+            made = ctx.made[name] = EDITIONS[name].build(ctx)
+            if pool is not None and name in editions and isinstance(made, Made) and made.findings is None:
+                checks[name] = pool.submit(check_edition, name, made.files[0], report)
             t = lap(name, t)
         for name in building:
             made = ctx.result(name)  # waits for those still running
@@ -619,7 +624,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             if made.summary:
                 result.summaries[name] = made.summary
             result.findings += made.findings if made.findings is not None else \
-                EDITIONS[name].check(made.files[0], report)
+                checks[name].result() if name in checks else check_edition(name, made.files[0], report)
         t = lap("check (+ waited)", t)
 
         failed = [f for f in result.findings if not f.ok]
@@ -635,6 +640,11 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     finally:
         guard.release()  # issue 5: on failure this first stops the print worker, so nothing waits for it
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def check_edition(name: str, path: Path, report) -> list:
+    """The preflight findings of one edition's main file (a function of its own, to run in a worker)."""
+    return EDITIONS[name].check(path, report)
 
 
 def _design_review(laid, layout, report, source: Path, allow_overflow: bool):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 import shutil
@@ -254,12 +255,18 @@ def long_image(screen_pdf: Path, jpeg_path: Path | None, pages_dir: Path, stem: 
     that changed are rendered again. ``jpeg_path`` None: the thumbnails only (a live
     preview, tujie/warm.py), without stacking and encoding the long JPEG.
     """
-    count = len(pypdfium2.PdfDocument(str(screen_pdf)))
-    prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * count
+    doc = pypdfium2.PdfDocument(str(screen_pdf))
+    # each page's height at width_px, worked out as pypdfium2 does when it renders, so that the
+    # strip is allocated first and every page pasted and freed at once: the 16 pages of the
+    # default booklet held until the end took ~80 MB beside the strip's own ~80 MB
+    heights = [math.ceil(page.get_height() * (width_px / page.get_width())) for page in doc]
+    prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * len(heights)
     pages_dir.mkdir(parents=True, exist_ok=True)
-    images: list[Image.Image] = []
     thumbs: list[Path] = []
-    doc = None
+    strip = None
+    if jpeg_path is not None:
+        strip = Image.new("RGB", (width_px, sum(heights) + gap_px * (len(heights) - 1)), (226, 230, 236))
+    y = 0
     try:
         for i, key in enumerate(prints):
             # full-size pages are kept as near-lossless JPEG: they only ever go into the long JPEG,
@@ -268,35 +275,31 @@ def long_image(screen_pdf: Path, jpeg_path: Path | None, pages_dir: Path, stem: 
             small = cache_dir / f"{key}-{thumb_px}.png" if key else None
             thumb_path = pages_dir / f"{stem}-p{i + 1:02d}.png"
             if full and full.is_file() and small.is_file():
-                if jpeg_path is not None:  # decoded only to be stacked
-                    images.append(Image.open(full))
+                if strip is not None:  # decoded only to be stacked
+                    with Image.open(full) as image:
+                        strip.paste(image, (0, y))
                 shutil.copyfile(small, thumb_path)
                 for used in (full, small):
                     os.utime(used)  # recently used: kept when the cache is pruned
             else:
-                doc = doc or pypdfium2.PdfDocument(str(screen_pdf))
                 page = doc[i]
                 image = page.render(scale=width_px / page.get_width()).to_pil()
                 image = image if image.mode == "RGB" else image.convert("RGB")
-                images.append(image)
+                if strip is not None:
+                    strip.paste(image, (0, y))
                 thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS,
                                      reducing_gap=2.0)
                 thumb.save(thumb_path)
                 if full:
                     _cache_file(full, lambda tmp: image.save(tmp, "JPEG", quality=95, subsampling=0))
                     _cache_file(small, lambda tmp: shutil.copyfile(thumb_path, tmp))
+                image.close()
+            y += heights[i] + gap_px
             thumbs.append(thumb_path)
     finally:
-        if doc is not None:
-            doc.close()
-    if jpeg_path is None:
+        doc.close()
+    if strip is None:
         return thumbs
-    total = sum(im.height for im in images) + gap_px * (len(images) - 1)
-    strip = Image.new("RGB", (width_px, total), (226, 230, 236))
-    y = 0
-    for im in images:
-        strip.paste(im, (0, y))
-        y += im.height + gap_px
     buffer = io.BytesIO()
     strip.save(buffer, "JPEG", quality=82)
     jpeg_path.write_bytes(buffer.getvalue())

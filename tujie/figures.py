@@ -9,6 +9,7 @@ no date in the SVG.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -71,6 +72,13 @@ def _style(theme: Theme) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=1)
+def _drawing_code() -> tuple[str, str]:
+    """matplotlib's version and this module's hash, once per process: the code that draws is the
+    code loaded (and looking the version up costs ~8 ms a chart)."""
+    return version("matplotlib"), hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def chart_cache_key(block: ChartBlock, figures: dict[str, Figure], theme: Theme, size: ChartSize) -> str:
     """Everything a chart's SVG depends on, hashed: its data, style, size and this code."""
     used = sorted(set(block.refs()))
@@ -79,8 +87,8 @@ def chart_cache_key(block: ChartBlock, figures: dict[str, Figure], theme: Theme,
         "figures": {fid: figures[fid].model_dump(mode="json") for fid in used},
         "theme": theme.model_dump(mode="json"),
         "size": [size.width_mm, size.height_mm],
-        "matplotlib": version("matplotlib"),
-        "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        "matplotlib": _drawing_code()[0],
+        "code": _drawing_code()[1],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
