@@ -178,3 +178,36 @@ def test_a_longer_section_moves_the_pages_after_it(tmp_path):
     last = second.report.sections[-1]
     page = next(i + 1 for i, t in enumerate(texts) if i > 1 and squash(last.title) in squash(t))
     assert squash(last.title) + squash(last.kicker or "") + str(page) in contents
+
+
+def test_a_picture_replaced_under_the_same_name_is_drawn_anew(tmp_path):
+    """The HTML names a picture only by its path, so its contents must be in the part cache's key."""
+    import numpy
+
+    street = PROJECT / "source" / "sample-street-2025.yaml"
+    src = tmp_path / "src"
+    (src / "images").mkdir(parents=True)
+    shutil.copyfile(street, src / street.name)
+    picture = src / "images" / "wangjiang-map.svg"
+    shutil.copyfile(PROJECT / "source" / "images" / picture.name, picture)
+    paths = Paths(output=tmp_path / "out")
+
+    def red_pixels(result) -> int:  # on all pages: the theme has no pure red
+        doc = pypdfium2.PdfDocument(str(result.files["screen"]))
+        try:
+            count = 0
+            for page in doc:
+                pixels = numpy.asarray(page.render(scale=0.5).to_pil().convert("RGB")).astype(int)
+                count += int(((pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)).sum())
+            return count
+        finally:
+            doc.close()
+
+    before = build_report(src / street.name, paths, editions=("screen",))
+    assert red_pixels(before) == 0
+    svg = picture.read_text(encoding="utf-8")
+    colour = re.search(r"#[0-9a-fA-F]{6}", svg).group(0)  # the map's first colour, a large area
+    picture.write_text(svg.replace(colour, "#ff0000"), encoding="utf-8")
+    after = build_report(src / street.name, paths, editions=("screen",))
+    assert after.laid_out > 0
+    assert red_pixels(after) > 1000

@@ -312,11 +312,13 @@ class HtmlSpec:
         return self._booklet.stylesheets(start)
 
 
-def toolchain_salt(paths: Paths, theme) -> bytes:
-    """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile."""
+def toolchain_salt(paths: Paths, theme, pictures: list[Path] = ()) -> bytes:
+    """What a part's PDFs depend on besides its HTML: code, fonts, versions, CMYK values and profile,
+    and the contents of the ``pictures`` it draws (the HTML names them only by path)."""
     from .digests import hash_files
 
     digest = hashlib.sha256()
+    hash_files(digest, list(pictures), paths.cache)
     hash_files(digest, [p for p in (PROJECT / "tujie").rglob("*.py")], paths.cache)
     hash_files(digest, [PROJECT / "requirements.txt"], paths.cache)
     digest.update(fonts_digest(paths.fonts, paths.cache))
@@ -505,7 +507,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     from .fonts import bundled as bundled_fonts
     from .forked import Forked
     from .load import load_report
-    from .images import place_images
+    from .images import picture_files, place_images
     from .manifest import load_layout
 
     timings: dict[str, float] = {}
@@ -586,7 +588,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
             ctx.parts_dir = paths.cache / "parts"
             ctx.laid, result.laid_out, result.flow = lay_out_booklet(
-                spec, toolchain_salt(paths, theme), ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
+                spec, toolchain_salt(paths, theme, picture_files(assets)), ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
                 allow_overflow, parallel, _read_record(out_dir), font_dir=paths.fonts, pool=pool)
             laid = ctx.laid
             result.design = _design_review(laid, layout, report, source, allow_overflow)

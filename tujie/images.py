@@ -25,6 +25,14 @@ class Placed:
     height_mm: float
 
 
+def picture_files(placed: dict[str, Placed]) -> list[Path]:
+    """The picture files behind ``place_images``' result: their contents go into the part cache's key,
+    so a map replaced under the same name is drawn anew (tujie/build.toolchain_salt)."""
+    from urllib.parse import unquote, urlparse
+
+    return sorted({Path(unquote(urlparse(p.uri).path)) for p in placed.values()})
+
+
 def place_images(report, source: Path, layout) -> dict[str, Placed]:
     root = source.parent.resolve()
     placed, errors = {}, []
