@@ -337,7 +337,7 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     ``last`` is the last build's record: its page counts and page numbers are
     this build's first guesses (tujie/parts.py).
     """
-    from .parts import corrected_flow, lay_out_parts, part_names, plan_flow
+    from .parts import corrected_flow, estimated_counts, lay_out_parts, part_names, plan_flow
 
     classes = spec.layout.classes.model_dump()
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
@@ -358,8 +358,12 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
             measured = runner(alone, write=False)
             flow = plan_flow(measured, rules, height)
         for round_ in range(1, FLOW_ROUNDS + 1):
+            # page counts to start from: the last build's while the sections are the same ones, else (a
+            # first build, or sections added or removed) a guess from the sections measured alone
+            counts = last.get("parts") if revision else \
+                estimated_counts(measured, flow, rules, height) if parallel else None
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
-                                 part_names(spec.report, flow), runner, last_counts=last.get("parts"),
+                                 part_names(spec.report, flow), runner, last_counts=counts,
                                  last_page_of=last.get("page_of") if parallel else None)
             if revision:
                 measured = _measured_from_pages(measured, laid, alone, runner, flow)

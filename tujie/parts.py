@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -85,6 +86,23 @@ def plan_flow(measured: list["Part"], rules, type_height_mm: float) -> frozenset
         else:
             fill = fills[-1]
     return frozenset(flow)
+
+
+def estimated_counts(measured: list["Part"], flow: frozenset[int], rules, type_height_mm: float) -> dict[str, int]:
+    """Each section part's page count guessed from its sections laid out alone, so that a first
+    build lays the sections out all at once (:func:`lay_out_parts`) instead of one after another;
+    a wrong guess only lays the parts after it out again."""
+    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
+    gap = 8 / type_height_mm  # the band's space above
+    counts, name, depth = {}, None, 0.0
+    for i, part in enumerate(measured):
+        fills = [shape["fill"] for shape in part.shapes] or [1.0]
+        if i in flow and name is not None:
+            depth += gap + (len(fills) - 1) + fills[-1] - saving
+        else:
+            name, depth = f"section-{i}", (len(fills) - 1) + fills[-1]
+        counts[name] = max(1, math.ceil(depth - 1e-6))
+    return counts
 
 
 def corrected_flow(laid: list["Part"], measured: list["Part"], flow: frozenset[int], rules,

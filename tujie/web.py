@@ -26,6 +26,8 @@ import jinja2
 from lucide.jinja import lucide
 from markupsafe import Markup
 
+from .errors import ReportError
+
 CHART_WIDTH_MM = 84  # drawn this wide, shown at a phone's column width, so chart text stays legible
 FONT_FILES = {400: "NotoSansSC-Regular.otf", 700: "NotoSansSC-Bold.otf", 900: "NotoSansSC-Black.otf"}
 SKIPPED_FIELDS = {"type", "icon", "id", "figures", "bar", "stretch"}  # not shown by the generic partial
@@ -183,29 +185,33 @@ def page_characters(page: str) -> set[str]:
 
 
 def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
-    """A WOFF2 subset of ``font_path`` holding exactly ``chars`` (and the glyphs their layout needs)."""
-    from fontTools import subset
+    """A WOFF2 subset of ``font_path`` holding exactly ``chars`` (and the glyphs their layout needs).
+
+    HarfBuzz subsets (~0.05 s for a 10 MB CJK weight; fontTools' subsetter took ~1.2 s, which
+    was most of a cold build's web edition); fontTools only wraps the result as WOFF2, copying the
+    tables it does not need to read."""
+    import uharfbuzz as hb
     from fontTools.ttLib import TTFont
 
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]  # keep kerning, vertical forms, proportional digits
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the OFL copyright and font names
-    options.notdef_outline = True
-    options.recalc_timestamp = False  # byte-identical builds
-    font = TTFont(font_path, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(ch) for ch in chars))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
+    face = hb.Face(hb.Blob.from_file_path(str(font_path)))
+    wanted = hb.SubsetInput()
+    wanted.unicode_set.update(ord(ch) for ch in chars)
+    wanted.layout_feature_tag_set.invert()  # every feature: kerning, vertical forms, proportional digits
+    wanted.name_id_set.update(range(7))  # the OFL copyright and the font names
+    wanted.flags = hb.SubsetFlags.NOTDEF_OUTLINE
+    subset = hb.subset(face, wanted)
+    if subset is None:
+        raise ReportError(f"网页字体子集化失败：{font_path.name}")
+    font = TTFont(io.BytesIO(subset.blob.data), recalcBBoxes=False, recalcTimestamp=False)
     font.flavor = "woff2"
+    buffer = io.BytesIO()
     font.save(buffer, reorderTables=False)
     return buffer.getvalue()
 
 
 def cached_subset(font_path: Path, chars: set[str], cache_dir: Path | None) -> bytes:
-    """:func:`subset_woff2`, kept in ``cache_dir`` by the font's digest and the characters (~1–2 s a
-    weight with fontTools; a revision of a figure seldom brings a new character)."""
+    """:func:`subset_woff2`, kept in ``cache_dir`` by the font's digest and the characters (a
+    revision of a figure seldom brings a new character)."""
     if cache_dir is None:
         return subset_woff2(font_path, chars)
     import hashlib
