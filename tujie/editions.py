@@ -259,7 +259,8 @@ def long_image(screen_pdf: Path, jpeg_path: Path | None, pages_dir: Path, stem: 
     # each page's height at width_px, worked out as pypdfium2 does when it renders, so that the
     # strip is allocated first and every page pasted and freed at once: the 16 pages of the
     # default booklet held until the end took ~80 MB beside the strip's own ~80 MB
-    heights = [math.ceil(page.get_height() * (width_px / page.get_width())) for page in doc]
+    sizes = [doc.get_page_size(i) for i in range(len(doc))]  # without loading the pages
+    heights = [math.ceil(height * (width_px / width)) for width, height in sizes]
     prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * len(heights)
     pages_dir.mkdir(parents=True, exist_ok=True)
     thumbs: list[Path] = []

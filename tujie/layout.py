@@ -18,6 +18,7 @@ pages they point to are in other parts. Links to other parts use the
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def environment(layout_dirs: list[Path]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.globals["lucide"] = lucide
+    env.globals["lucide"] = icon
     env.filters["numeral"] = chinese_numeral
     env.filters["two_digits"] = lambda n: f"{n:02d}"
     env.filters["svg_uri"] = svg_data_uri
@@ -198,6 +199,18 @@ class Geometry:
             if self.measure.width_mm(fig.display, size, 900) + fixed <= width_mm:
                 return size
         return None if len(sizes) == 1 else sizes[-1]  # one size asked for: None says it does not fit
+
+
+def icon(name: str, **options) -> Markup:
+    """An inline Lucide icon (``lucide`` in the templates), drawn once per name and options:
+    the lucide package copies and serialises its SVG tree on every call (~0.3 ms), and a
+    booklet draws some 150 icons for each layout of its parts."""
+    return _icon(name, tuple(sorted(options.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _icon(name: str, options: tuple) -> Markup:
+    return lucide(name, **dict(options))
 
 
 QUALIFIERS_SHOWN = ("突破", "超过", "达到", "力争", "提高到", "力争突破", "以上", "以下", "以内")

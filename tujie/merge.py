@@ -164,6 +164,11 @@ def _link_across_parts(pdf: pikepdf.Pdf, dests: dict) -> None:
             annot.Contents = pikepdf.String(name)
 
 
+# where a profile can sit below an object's own entries (a form's transparency group, a direct
+# resource dictionary's colour spaces); walking every nested dictionary took ~40 ms a join
+_HOLDS_COLOUR_SPACES = {"/Group", "/Resources", "/ColorSpace"}
+
+
 def _share_colour_profiles(pdf: pikepdf.Pdf) -> None:
     """Each part embeds the same ICC profiles (in colour spaces and transparency groups); keep one of each."""
     first: dict[bytes, pikepdf.Object] = {}
@@ -171,13 +176,19 @@ def _share_colour_profiles(pdf: pikepdf.Pdf) -> None:
         profile = intent.DestOutputProfile
         first.setdefault(hashlib.sha256(profile.read_raw_bytes()).digest(), profile)
 
+    digests: dict[tuple, bytes] = {}  # a profile is referred to from every colour space of its part
+
     def visit(obj, depth=0):
         items = obj.items() if isinstance(obj, pikepdf.Dictionary) else enumerate(obj)
         for key, value in list(items):
             if isinstance(value, pikepdf.Array) and len(value) == 2 and value[0] == Name.ICCBased:
-                digest = hashlib.sha256(value[1].read_raw_bytes()).digest()
-                obj[key] = pikepdf.Array([Name.ICCBased, first.setdefault(digest, value[1])])
-            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) and not value.is_indirect and depth < 4:
+                profile = value[1]
+                digest = digests.get(profile.objgen)
+                if digest is None:
+                    digest = digests[profile.objgen] = hashlib.sha256(profile.read_raw_bytes()).digest()
+                obj[key] = pikepdf.Array([Name.ICCBased, first.setdefault(digest, profile)])
+            elif key in _HOLDS_COLOUR_SPACES and isinstance(value, pikepdf.Dictionary) and not value.is_indirect \
+                    and depth < 3:
                 visit(value, depth + 1)
 
     for obj in pdf.objects:

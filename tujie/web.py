@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from lucide.jinja import lucide
 from markupsafe import Markup
 
 from .errors import ReportError
@@ -115,7 +114,9 @@ def environment(layout_dir: Path) -> jinja2.Environment:
     env.filters["numeral"] = chinese_numeral
     env.filters["two_digits"] = lambda n: f"{n:02d}"
     env.globals["walk"] = walk
-    env.globals["lucide"] = lucide
+    from .layout import icon
+
+    env.globals["lucide"] = icon
     return env
 
 
