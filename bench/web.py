@@ -54,7 +54,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tujie-web-") as out, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for source in sorted((PROJECT / "source").glob("*.yaml")):
-            subprocess.run([sys.executable, str(PROJECT / "render.py"), str(source), "-e", "web", "-o", out],
+            # no resident process (tujie/daemon.py) left behind for a temporary folder
+            subprocess.run([sys.executable, str(PROJECT / "render.py"), str(source), "-e", "web", "-o", out, "--no-daemon"],
                            check=True, capture_output=True)
             index = Path(out) / source.stem / "web" / "index.html"
             size = sum(p.stat().st_size for p in index.parent.rglob("*") if p.is_file())
