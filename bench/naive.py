@@ -63,7 +63,7 @@ def naive_build(source: Path, out_dir: Path, paths: Paths = Paths()) -> list[Pat
     raw.unlink()
 
     long_jpg = out_dir / f"{stem}-long.jpg"
-    editions.long_image(screen, long_jpg, out_dir / "pages", stem)  # every page rendered
+    editions.long_image([screen], long_jpg, out_dir / "pages", stem)  # every page rendered
     files = [screen, printed, long_jpg]
     failed = [f for f in check_paths(files) if not f.ok]
     if failed:

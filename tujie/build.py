@@ -587,7 +587,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        ctx = EditionContext(report, source, paths, theme, stage, stem, parallel=parallel)
+        ctx = EditionContext(report, source, paths, theme, stage, stem, parallel=parallel, pool=pool)
         if booklet:
             # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
             ctx.parts_dir = paths.cache / "parts"

@@ -245,66 +245,100 @@ def _digest_content(digest, obj, seen: set) -> None:
             _digest_content(digest, xobj, seen)
 
 
-def long_image(screen_pdf: Path, jpeg_path: Path | None, pages_dir: Path, stem: str, *,
+def long_image(pdfs: list[Path], jpeg_path: Path, pages_dir: Path, stem: str, *,
                width_px: int = 1080, thumb_px: int = 360, gap_px: int = 24,
                cache_dir: Path | None = None, cache_salt: bytes = b"") -> list[Path]:
-    """Stack all pages into one JPEG ``width_px`` wide; write a PNG thumbnail a page.
+    """Stack the pages of ``pdfs`` (the screen file, or its parts in order) into one JPEG
+    ``width_px`` wide; write a PNG thumbnail a page.
 
     With ``cache_dir``, page renderings and thumbnails are kept by
     :func:`page_fingerprints` (salted with ``cache_salt``), and only pages
-    that changed are rendered again. ``jpeg_path`` None: the thumbnails only (a live
-    preview, tujie/warm.py), without stacking and encoding the long JPEG.
+    that changed are rendered again. A page of a part and the same page of the
+    joined file draw the same pixels and have the same fingerprint (the join
+    keeps content streams and glyph ids), so the booklet's editions draw from
+    the parts, beside the join instead of after it.
     """
-    doc = pypdfium2.PdfDocument(str(screen_pdf))
-    # each page's height at width_px, worked out as pypdfium2 does when it renders, so that the
-    # strip is allocated first and every page pasted and freed at once: the 16 pages of the
-    # default booklet held until the end took ~80 MB beside the strip's own ~80 MB
-    sizes = [doc.get_page_size(i) for i in range(len(doc))]  # without loading the pages
-    heights = [math.ceil(height * (width_px / width)) for width, height in sizes]
-    prints = page_fingerprints(screen_pdf, cache_salt) if cache_dir else [None] * len(heights)
     pages_dir.mkdir(parents=True, exist_ok=True)
+    docs = [pypdfium2.PdfDocument(str(path)) for path in pdfs]
     thumbs: list[Path] = []
-    strip = None
-    if jpeg_path is not None:
-        strip = Image.new("RGB", (width_px, sum(heights) + gap_px * (len(heights) - 1)), (226, 230, 236))
-    y = 0
     try:
+        # each page's height at width_px, worked out as pypdfium2 does when it renders, so that the
+        # strip is allocated first and every page pasted and freed at once: the 16 pages of the
+        # default booklet held until the end took ~80 MB beside the strip's own ~80 MB
+        heights = [math.ceil(height * (width_px / width))
+                   for doc in docs for width, height in (doc.get_page_size(i) for i in range(len(doc)))]
+        strip = Image.new("RGB", (width_px, sum(heights) + gap_px * (len(heights) - 1)), (226, 230, 236))
+        y = 0
+        for page, full, small in _pages(pdfs, docs, width_px, thumb_px, cache_dir, cache_salt):
+            thumb_path = pages_dir / f"{stem}-p{len(thumbs) + 1:02d}.png"
+            if page is None:
+                with Image.open(full) as image:
+                    strip.paste(image, (0, y))
+                shutil.copyfile(small, thumb_path)
+            else:
+                image = _draw(page, width_px, thumb_px, thumb_path, full, small)
+                strip.paste(image, (0, y))
+                image.close()
+            y += heights[len(thumbs)] + gap_px
+            thumbs.append(thumb_path)
+    finally:
+        for doc in docs:
+            doc.close()
+    buffer = io.BytesIO()
+    strip.save(buffer, "JPEG", quality=82)
+    jpeg_path.write_bytes(buffer.getvalue())
+    return thumbs
+
+
+def thumbnails(pdfs: list[Path], pages_dir: Path, stem: str, *, width_px: int = 1080, thumb_px: int = 360,
+               cache_dir: Path, cache_salt: bytes = b"") -> list[Path]:
+    """:func:`long_image`'s thumbnails alone, for a live preview (tujie/warm.py)."""
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    docs = [pypdfium2.PdfDocument(str(path)) for path in pdfs]
+    thumbs: list[Path] = []
+    try:
+        for page, full, small in _pages(pdfs, docs, width_px, thumb_px, cache_dir, cache_salt):
+            thumb_path = pages_dir / f"{stem}-p{len(thumbs) + 1:02d}.png"
+            if page is None:
+                shutil.copyfile(small, thumb_path)
+            else:
+                _draw(page, width_px, thumb_px, thumb_path, full, small).close()
+            thumbs.append(thumb_path)
+    finally:
+        for doc in docs:
+            doc.close()
+    return thumbs
+
+
+def _pages(pdfs: list[Path], docs: list, width_px: int, thumb_px: int, cache_dir: Path | None, cache_salt: bytes):
+    """(page to draw, or None when both pictures are in the cache; cached full picture; cached thumbnail)
+    for every page of ``pdfs``, in order."""
+    for path, doc in zip(pdfs, docs):
+        prints = page_fingerprints(path, cache_salt) if cache_dir else [None] * len(doc)
         for i, key in enumerate(prints):
             # full-size pages are kept as near-lossless JPEG: they only ever go into the long JPEG,
             # and decode four times faster than PNG; the thumbnails users get stay PNG
             full = cache_dir / f"{key}-{width_px}.jpg" if key else None
             small = cache_dir / f"{key}-{thumb_px}.png" if key else None
-            thumb_path = pages_dir / f"{stem}-p{i + 1:02d}.png"
             if full and full.is_file() and small.is_file():
-                if strip is not None:  # decoded only to be stacked
-                    with Image.open(full) as image:
-                        strip.paste(image, (0, y))
-                shutil.copyfile(small, thumb_path)
                 for used in (full, small):
                     os.utime(used)  # recently used: kept when the cache is pruned
+                yield None, full, small
             else:
-                page = doc[i]
-                image = page.render(scale=width_px / page.get_width()).to_pil()
-                image = image if image.mode == "RGB" else image.convert("RGB")
-                if strip is not None:
-                    strip.paste(image, (0, y))
-                thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS,
-                                     reducing_gap=2.0)
-                thumb.save(thumb_path)
-                if full:
-                    _cache_file(full, lambda tmp: image.save(tmp, "JPEG", quality=95, subsampling=0))
-                    _cache_file(small, lambda tmp: shutil.copyfile(thumb_path, tmp))
-                image.close()
-            y += heights[i] + gap_px
-            thumbs.append(thumb_path)
-    finally:
-        doc.close()
-    if strip is None:
-        return thumbs
-    buffer = io.BytesIO()
-    strip.save(buffer, "JPEG", quality=82)
-    jpeg_path.write_bytes(buffer.getvalue())
-    return thumbs
+                yield doc[i], full, small
+
+
+def _draw(page, width_px: int, thumb_px: int, thumb_path: Path, full: Path | None, small: Path | None):
+    """One page at ``width_px`` (returned; kept in the cache as JPEG when ``full``) and its thumbnail."""
+    image = page.render(scale=width_px / page.get_width()).to_pil()
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    thumb = image.resize((thumb_px, round(image.height * thumb_px / width_px)), Image.Resampling.LANCZOS,
+                         reducing_gap=2.0)
+    thumb.save(thumb_path)
+    if full:
+        _cache_file(full, lambda tmp: image.save(tmp, "JPEG", quality=95, subsampling=0))
+        _cache_file(small, lambda tmp: shutil.copyfile(thumb_path, tmp))
+    return image
 
 
 def _cache_file(path: Path, write) -> None:

@@ -50,6 +50,7 @@ class EditionContext:
     parts_dir: Path | None = None
     parallel: bool = True
     made: dict = field(default_factory=dict)  # edition name → Made, or still running
+    pool: object = None  # a resident builder's layout workers (tujie/warm.py), idle while editions are made
 
     def result(self, name: str) -> Made:
         """What an earlier edition made, waiting for it if it is still running."""
@@ -140,23 +141,30 @@ class ImposedEdition(Edition):
 class ScreenEdition(Edition):
     name, title, suffix = "screen", "屏幕版（网站发布）", "-screen.pdf"
 
-    def build(self, ctx: EditionContext) -> Made:
-        import datetime as dt
-
-        from .merge import merge_parts
-
-        screen = ctx.stage / f"{ctx.stem}{self.suffix}"
-        revised = dt.datetime.combine(ctx.report.report.revision.date, dt.time(), dt.timezone.utc)
-        merge_parts([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], screen, ctx.paths.fonts,
-                    attachments=[ctx.source], date=revised)
-        return Made([screen])
+    def build(self, ctx: EditionContext):
+        args = ([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], ctx.paths.fonts, ctx.stage / f"{ctx.stem}{self.suffix}",
+                ctx.source, ctx.report)
+        # a resident builder joins (and checks) it in an idle layout worker while this process
+        # draws the page pictures from the parts (PagesEdition)
+        return ctx.pool.submit(build_screen, *args) if ctx.pool is not None else build_screen(*args)
 
     check = PrintEdition.check
 
 
+def build_screen(part_files: list[Path], font_dir: Path, screen: Path, source: Path, report) -> Made:
+    """Join the parts' screen PDFs with the report's data attached, and preflight the result."""
+    import datetime as dt
+
+    from .check import check_pdf
+    from .merge import merge_parts
+
+    revised = dt.datetime.combine(report.report.revision.date, dt.time(), dt.timezone.utc)
+    merge_parts(part_files, screen, font_dir, attachments=[source], date=revised)
+    return Made([screen], check_pdf(screen, report))
+
+
 class ImageEdition(Edition):
     name, title, suffix = "image", "长图（微信）　　", "-long.jpg"
-    needs = ("screen",)
 
     def file_names(self, stem: str) -> list[str]:
         return [stem + self.suffix, f"pages/{stem}-pNN.png"]
@@ -166,7 +174,7 @@ class ImageEdition(Edition):
         from .build import fonts_digest
 
         long_jpg = ctx.stage / f"{ctx.stem}{self.suffix}"
-        thumbs = ed.long_image(ctx.file("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
+        thumbs = ed.long_image([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], long_jpg, ctx.stage / "pages", ctx.stem,
                                cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made([long_jpg, *thumbs])
 
@@ -185,7 +193,6 @@ class PagesEdition(Edition):
 
     name, title, suffix = "pages", "页面预览图　　", "-p01.png"
     default = False  # the image edition already delivers them
-    needs = ("screen",)
 
     def file_names(self, stem: str) -> list[str]:
         return [f"pages/{stem}-pNN.png"]
@@ -194,8 +201,9 @@ class PagesEdition(Edition):
         from . import editions as ed
         from .build import fonts_digest
 
-        thumbs = ed.long_image(ctx.file("screen"), None, ctx.stage / "pages", ctx.stem,
-                               cache_dir=ctx.paths.cache / "pages",
+        # from the parts, beside the screen file's join (editions.long_image says why that is the same)
+        thumbs = ed.thumbnails([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], ctx.stage / "pages",
+                               ctx.stem, cache_dir=ctx.paths.cache / "pages",
                                cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made(thumbs)
 
