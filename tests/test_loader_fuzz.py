@@ -145,3 +145,16 @@ def test_data_mutations_load_or_report(mutations):
     for mutation in mutations:
         data = apply_data(data, mutation)
     _loads_or_reports(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def test_the_fast_reader_reads_every_report_as_the_pure_python_one():
+    """yamlio reads with libyaml's parser and falls back to PyYAML's own for any problem; both
+    must give the same data and the same line and column of every value."""
+    from tujie import yamlio
+
+    project = DEFAULT.parent.parent
+    files = [*project.glob("source/*.yaml"), *project.glob("layouts/*/*.yaml"), *project.glob("tests/data/*.yaml")]
+    assert len(files) >= 6
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert yamlio._parse(text, str(path), yamlio._FastLoader) == yamlio._parse(text, str(path), yamlio._Loader), path

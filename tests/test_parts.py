@@ -211,3 +211,16 @@ def test_a_picture_replaced_under_the_same_name_is_drawn_anew(tmp_path):
     after = build_report(src / street.name, paths, editions=("screen",))
     assert after.laid_out > 0
     assert red_pixels(after) > 1000
+
+
+def test_pages_drawn_from_the_parts_are_the_joined_files_pages(default_build, tmp_path):
+    """The thumbnails and the long image are drawn from the parts' PDFs, beside the join
+    (tujie/editions.long_image); drawn from the joined screen file they must be the same pictures."""
+    from tujie.editions import thumbnails
+
+    delivered = default_build.outputs["image"][1:]
+    assert len(delivered) == default_build.pages
+    again = thumbnails([default_build.files["screen"]], tmp_path / "pages", "joined", cache_dir=tmp_path / "cache")
+    assert len(again) == len(delivered)
+    for ours, joined in zip(delivered, again):
+        assert ours.read_bytes() == joined.read_bytes(), ours.name

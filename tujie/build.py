@@ -591,8 +591,9 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
         if booklet:
             # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
             ctx.parts_dir = paths.cache / "parts"
+            salt = toolchain_salt(paths, theme, picture_files(assets))
             ctx.laid, result.laid_out, result.flow = lay_out_booklet(
-                spec, toolchain_salt(paths, theme, picture_files(assets)), ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
+                spec, salt, ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
                 allow_overflow, parallel, _read_record(out_dir), font_dir=paths.fonts, pool=pool)
             laid = ctx.laid
             result.design = _design_review(laid, layout, report, source, allow_overflow)

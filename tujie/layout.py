@@ -264,7 +264,6 @@ class BookletHtml:
             page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
         )
 
-
     def stylesheets(self, start_page: int) -> tuple[str, str]:
         """A part's style sheets, in cascade order: the booklet's, then where the part starts."""
         # the part's first page has the number and side it has in the booklet (odd pages are right-hand)

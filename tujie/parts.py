@@ -56,6 +56,11 @@ def sections_of(name: str, count: int, flow: frozenset[int]) -> tuple[int, ...]:
     return tuple(held)
 
 
+def _band(rules, type_height_mm: float) -> tuple[float, float]:
+    """In shares of the type area: what a compact band saves over a full opener, and its space above."""
+    return (rules.opener_height_mm - rules.band_height_mm) / type_height_mm, 8 / type_height_mm
+
+
 def should_flow(fill_before: float, alone: "Part", rules, type_height_mm: float) -> bool:
     """Whether a section (``alone``: laid out by itself, with its full opener) goes on the page
     before it, which is ``fill_before`` full, under a compact band instead of opening a page.
@@ -65,8 +70,7 @@ def should_flow(fill_before: float, alone: "Part", rules, type_height_mm: float)
     is left mostly empty). A long section after a well-filled page keeps its
     full opener.
     """
-    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
-    gap = 8 / type_height_mm  # the band's space above
+    saving, gap = _band(rules, type_height_mm)
     fills = [shape["fill"] for shape in alone.shapes] or [1.0]
     short = len(fills) == 1 and fills[0] - saving + gap <= 1 - fill_before
     return short or fill_before < rules.min_fill
@@ -76,7 +80,7 @@ def plan_flow(measured: list["Part"], rules, type_height_mm: float) -> frozenset
     """A first guess of which sections flow on after the previous one (:func:`should_flow`),
     from each section laid out alone; :func:`corrected_flow` then checks it on the real pages."""
     flow, fill = set(), None
-    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
+    saving, _ = _band(rules, type_height_mm)
     for i, part in enumerate(measured):
         fills = [shape["fill"] for shape in part.shapes] or [1.0]
         if fill is not None and should_flow(fill, part, rules, type_height_mm):
@@ -92,8 +96,7 @@ def estimated_counts(measured: list["Part"], flow: frozenset[int], rules, type_h
     """Each section part's page count guessed from its sections laid out alone, so that a first
     build lays the sections out all at once (:func:`lay_out_parts`) instead of one after another;
     a wrong guess only lays the parts after it out again."""
-    saving = (rules.opener_height_mm - rules.band_height_mm) / type_height_mm
-    gap = 8 / type_height_mm  # the band's space above
+    saving, gap = _band(rules, type_height_mm)
     counts, name, depth = {}, None, 0.0
     for i, part in enumerate(measured):
         fills = [shape["fill"] for shape in part.shapes] or [1.0]

@@ -130,13 +130,12 @@ def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConf
     fetcher = ProjectFetcher(roots)
     with _watch_weasyprint_log() as watcher:
         try:
-            if font_config is None:
-                font_config, sheets = FontConfiguration(), _Sheets()
-                for text in stylesheets:
-                    sheets.add(text, base_dir, fetcher, font_config)
-            else:
-                sheets = _parsed(stylesheets, str(base_dir), tuple(fetcher.roots), font_config)
-            # copies: the document adds what its own HTML declares, which must not stay for the next one
+            # kept per process only with a shared font configuration, which holds their @font-face rules
+            parse = _parse if font_config is None else _parsed
+            font_config = font_config or FontConfiguration()
+            sheets = parse(tuple(stylesheets), str(base_dir), tuple(fetcher.roots), font_config)
+            # fresh profiles and a copy of the counter styles: what the document's own HTML adds must
+            # not stay for the next document
             document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
                 font_config=font_config, stylesheets=sheets.css, color_profiles=sheets.fresh_profiles(),
                 counter_style=copy.copy(sheets.counters))
@@ -177,11 +176,10 @@ class _Sheets:
                 for name, p in self.profiles.items()}
 
 
-@functools.lru_cache(maxsize=8)
-def _parsed(stylesheets: tuple[str, ...], base_dir: str, roots: tuple[Path, ...],
-            font_config: FontConfiguration) -> _Sheets:
-    # a sheet WeasyPrint complains about is raised here, so that it is never cached: parsed
-    # again next time, it is refused again instead of passing silently
+def _parse(stylesheets: tuple[str, ...], base_dir: str, roots: tuple[Path, ...],
+           font_config: FontConfiguration) -> _Sheets:
+    # a sheet WeasyPrint complains about is raised here, so that :func:`_parsed` never keeps it:
+    # parsed again next time, it is refused again instead of passing silently
     sheets = _Sheets()
     with _watch_weasyprint_log() as watcher:
         for text in stylesheets:
@@ -189,6 +187,9 @@ def _parsed(stylesheets: tuple[str, ...], base_dir: str, roots: tuple[Path, ...]
     if watcher.problems:
         raise ReportError("样式表有问题：" + "；".join(p[:160] for p in watcher.problems[:5]))
     return sheets
+
+
+_parsed = functools.lru_cache(maxsize=8)(_parse)  # one process's parsed sheets, by text and font configuration
 
 
 def write(document: Document, target: Path, *, variant: str | None = None,

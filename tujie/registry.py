@@ -62,6 +62,10 @@ class EditionContext:
     def file(self, name: str) -> Path:
         return self.result(name).files[0]
 
+    def part_files(self, edition: str) -> list[Path]:
+        """The laid-out parts' PDFs for ``edition`` ("screen" or "print"), in booklet order."""
+        return [part.pdf(self.parts_dir, edition) for part in self.laid]
+
 
 class Edition:
     name: ClassVar[str]
@@ -97,8 +101,7 @@ class PrintEdition(Edition):
     def build(self, ctx: EditionContext):
         from .forked import Forked
 
-        args = ([p.pdf(ctx.parts_dir, "print") for p in ctx.laid], ctx.paths.fonts, ctx.stage, ctx.stem,
-                ctx.report)
+        args = (ctx.part_files("print"), ctx.paths.fonts, ctx.stage, ctx.stem, ctx.report)
         # joined, finished and checked in a forked child while this process makes the other editions
         return Forked(build_print, *args) if ctx.parallel else build_print(*args)
 
@@ -142,8 +145,8 @@ class ScreenEdition(Edition):
     name, title, suffix = "screen", "屏幕版（网站发布）", "-screen.pdf"
 
     def build(self, ctx: EditionContext):
-        args = ([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], ctx.paths.fonts, ctx.stage / f"{ctx.stem}{self.suffix}",
-                ctx.source, ctx.report)
+        args = (ctx.part_files("screen"), ctx.paths.fonts, ctx.stage / f"{ctx.stem}{self.suffix}", ctx.source,
+                ctx.report)
         # a resident builder joins (and checks) it in an idle layout worker while this process
         # draws the page pictures from the parts (PagesEdition)
         return ctx.pool.submit(build_screen, *args) if ctx.pool is not None else build_screen(*args)
@@ -174,7 +177,7 @@ class ImageEdition(Edition):
         from .build import fonts_digest
 
         long_jpg = ctx.stage / f"{ctx.stem}{self.suffix}"
-        thumbs = ed.long_image([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], long_jpg, ctx.stage / "pages", ctx.stem,
+        thumbs = ed.long_image(ctx.part_files("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
                                cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made([long_jpg, *thumbs])
 
@@ -202,7 +205,7 @@ class PagesEdition(Edition):
         from .build import fonts_digest
 
         # from the parts, beside the screen file's join (editions.long_image says why that is the same)
-        thumbs = ed.thumbnails([p.pdf(ctx.parts_dir, "screen") for p in ctx.laid], ctx.stage / "pages",
+        thumbs = ed.thumbnails(ctx.part_files("screen"), ctx.stage / "pages",
                                ctx.stem, cache_dir=ctx.paths.cache / "pages",
                                cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
         return Made(thumbs)
