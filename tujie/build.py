@@ -465,9 +465,12 @@ class PartRunner:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
+        from . import parts
+
         if self.pool is None:
             # fork: workers inherit WeasyPrint, loaded and patched, instead of importing it again
-            self.pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("fork"))
+            self.pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("fork"),
+                                            initializer=parts.worker_started)
         return self.pool
 
     def close(self) -> None:

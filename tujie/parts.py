@@ -26,6 +26,7 @@ a multiple of four pages, so it comes last.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
@@ -184,6 +185,17 @@ def cached(key: str, cache_dir: Path, want_print: bool, want_pdf: bool = True) -
     for path in [meta, *needed]:
         os.utime(path)  # recently used: kept when the cache is pruned
     return part
+
+
+def worker_started() -> None:
+    """Initializer of a forked layout worker: leave what it inherited out of garbage collection.
+
+    The worker inherits the parent's heap (WeasyPrint, the fonts, matplotlib:
+    about a million objects), all of it long-lived; without this every full
+    collection during a layout walks it again. Measured on a section of the
+    default report: median layout 0.46 s -> 0.30 s.
+    """
+    gc.freeze()
 
 
 def lay_out(job: PartJob) -> Part:

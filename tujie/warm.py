@@ -29,6 +29,7 @@ pool's cores are the machine's.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import threading
@@ -93,6 +94,10 @@ class WarmBuilder:
             load_fonts(self.paths.fonts, font_files(self.paths.fonts))
         except Exception:  # noqa: BLE001 - a damaged font is reported by the first build, in Chinese
             pass
+        # all of the above lives as long as the builder: kept out of this process's garbage
+        # collections (and, inherited, out of the workers')
+        gc.collect()
+        gc.freeze()
         self._restart_pool()
 
     def _warm_charts(self) -> None:
@@ -116,9 +121,15 @@ class WarmBuilder:
 
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        from .limits import die_with_parent
-
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("fork"),
-                                         initializer=die_with_parent)
+                                         initializer=_resident_worker)
         # start every worker now, while this process has no other threads (a file watcher may come next)
         wait([self._pool.submit(os.getpid) for _ in range(self.workers)])
+
+
+def _resident_worker() -> None:
+    from .limits import die_with_parent
+    from .parts import worker_started
+
+    die_with_parent()
+    worker_started()
