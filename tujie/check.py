@@ -93,7 +93,7 @@ def check_colour(pdf: pikepdf.Pdf) -> list[str]:
         for _, shading in (resources.get("/Shading") or {}).items():
             if "RGB" in str(shading.get("/ColorSpace")):
                 problems.append(f"第 {number} 页有 RGB 渐变")
-        for operands, operator in pikepdf.parse_content_stream(obj):
+        for operands, operator in pikepdf.parse_content_stream(obj, " ".join([*RGB_OPERATORS, "cs", "CS"])):
             op = str(operator)
             if op in RGB_OPERATORS:
                 problems.append(f"第 {number} 页使用了 RGB 颜色（{op}）")
@@ -161,7 +161,8 @@ def check_notdef(pdf: pikepdf.Pdf) -> list[str]:
     for number, obj, resources in _content_objects(pdf):
         fonts = resources.get("/Font") or {}
         glyphs = None
-        for operands, operator in pikepdf.parse_content_stream(obj):
+        # only the operators this needs, filtered by qpdf: most of a page's operators draw shapes and images
+        for operands, operator in pikepdf.parse_content_stream(obj, "Tf Tj TJ ' \""):
             op = str(operator)
             if op == "Tf":
                 font = fonts.get(str(operands[0]))
