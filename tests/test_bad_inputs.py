@@ -538,6 +538,18 @@ def test_two_builds_of_one_report_at_once(tiny, tmp_path):
 def _damage(font: Path, how: str) -> None:
     if how == "truncated":  # a copy cut short by a full disk
         font.write_bytes(font.read_bytes()[: font.stat().st_size // 3])
+    elif how == "broken-cmap":  # the file is whole, its character map is garbage
+        import struct
+
+        data = bytearray(font.read_bytes())
+        (tables,) = struct.unpack(">H", data[4:6])
+        for i in range(tables):
+            tag, _, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
+            if tag == b"cmap":
+                data[offset:offset + length] = b"\xff" * length
+        font.write_bytes(bytes(data))
+    elif how == "swapped":  # another weight saved under this one's name
+        font.write_bytes((font.parent / "NotoSansSC-Regular.otf").read_bytes())
     elif how == "missing":
         font.unlink()
     elif how == "wrong-format":  # a download that saved the server's error page under the font's name
@@ -551,6 +563,8 @@ def _damage(font: Path, how: str) -> None:
     ("missing", ["缺少字体文件", "make fonts"]),
     ("wrong-format", ["不是 OpenType 字体文件", "make fonts"]),
     ("empty", ["不是 OpenType 字体文件", "空文件"]),
+    ("broken-cmap", ["字体文件已损坏", "cmap", "make fonts"]),
+    ("swapped", ["字重是 400，应为 700", "make fonts"]),
 ])
 def test_damaged_font_is_named_with_the_fix(how, words, untouched, tiny, tmp_path, capsys, monkeypatch):
     """A font in fonts/ that is cut short, missing or not a font: the CLI names the file and the fix

@@ -10,7 +10,8 @@ saved under the font's name are real possibilities. Every stage that reads a
 font (coverage, charts, WeasyPrint, the joined file's subsets) would fail in
 its own way — a fontTools traceback, a FreeType warning, a blank chart — so
 the build checks the files here first. The check reads only the table
-directory and the small tables, not the outlines: a few milliseconds.
+directory, the character map and the weight, not the outlines: about a
+millisecond a font.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ FILES = {
 }
 FIX = "请在项目目录运行 make fonts 重新生成字体（需要联网，约三分钟）"
 SFNT_VERSIONS = {b"OTTO", b"\x00\x01\x00\x00", b"true"}
-SMALL_TABLES = ("head", "OS/2", "cmap", "name", "maxp", "hhea", "hmtx")
 
 
 def _shown(path: Path) -> str:
@@ -78,17 +78,16 @@ def _check(path: str, size: int, mtime_ns: int, weight: int) -> None:
             raise ReportError(
                 f"字体文件不完整：只有 {size:,} 字节，其中的 {tag.decode('latin-1').strip()} 表应到第 "
                 f"{offset + length:,} 字节，多半是复制中断或磁盘已满。{FIX}", file=shown)
-    from fontTools.ttLib import TTFont
+    import uharfbuzz as hb
 
-    try:
-        with TTFont(path, lazy=True) as font:
-            for tag in SMALL_TABLES:
-                font[tag]  # decompiles the table: a damaged one raises here, not in a later stage
-            actual = font["OS/2"].usWeightClass
-            if not font.getBestCmap():
-                raise ValueError("cmap has no Unicode subtable")
-    except Exception as exc:  # fontTools raises many kinds; every one means the file is damaged
-        raise ReportError(f"字体文件已损坏，无法读取（{type(exc).__name__}: {str(exc)[:80]}）。{FIX}",
-                          file=shown) from None
+    # HarfBuzz reads the tables lazily in C (0.3 ms a font); fontTools took 0.15 s a font for the
+    # cmap alone. It drops a table that fails its sanitizer, so a damaged one shows as missing here.
+    face = hb.Face(hb.Blob.from_file_path(path))
+    os2 = face.reference_table("OS/2").data
+    damage = ("没有字形" if face.glyph_count == 0 else "没有 Unicode 字符映射（cmap）" if not face.unicodes
+              else "缺少 OS/2 表" if len(os2) < 6 else None)
+    if damage:
+        raise ReportError(f"字体文件已损坏，无法读取（{damage}）。{FIX}", file=shown)
+    (actual,) = struct.unpack(">H", os2[4:6])
     if actual != weight:
         raise ReportError(f"字体文件的字重是 {actual}，应为 {weight}，文件可能被调换了。{FIX}", file=shown)
