@@ -16,7 +16,7 @@ import pdfplumber
 import pytest
 import yaml
 
-from conftest import SOURCE
+from conftest import SOURCE, squash
 from fill import page_fills
 from gen import build_case
 from tujie.build import PROJECT, Paths, build_report
@@ -86,6 +86,8 @@ def test_example_pages_are_filled(which, request):
     body = _content_pages(result)
     low = {p: round(fills[p - 1], 2) for p in body[:-1] if fills[p - 1] < 0.60}
     assert not low, f"pages under 60 % of the type area: {low}"
+    # the body may end on a short page, but not on a lone block (a closing quote) with white below it
+    assert fills[body[-1] - 1] >= 0.3, f"last body page {body[-1]} filled to {fills[body[-1] - 1]:.0%}"
     if which == "default_build":
         mean = sum(fills[p - 1] for p in body) / len(body)
         assert mean >= 0.85, mean
@@ -216,3 +218,22 @@ def test_a_mostly_empty_page_is_a_design_finding_and_fails_when_asked(tmp_path):
         _build(_tiny(strict, "A5", blocks, checks={"design": "fail"}))
     message = str(caught.value)
     assert "设计检查" in message and "第 3 页" in message and "行" in message, message
+
+
+def test_a_closing_quote_keeps_the_block_before_it_on_its_page(street_build):
+    """The street example's last section ends with a quote that does not fit below its chart: the chart goes
+    over with it instead of leaving the quote alone at the top of the last body page."""
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(street_build.pdf))
+    pages = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    quote = next(i for i, text in enumerate(pages) if "当作街道的" in squash(text))
+    assert "2026年增长目标与力争值" in squash(pages[quote]), pages[quote][:200]
+
+
+def test_a_figure_labelled_with_its_year_is_not_titled_with_it_twice():
+    from tujie.model import Figure
+
+    assert Figure(value=68.2, unit="亿元", label="2021年", year=2021).titled == "2021年"
+    assert Figure(value=1, label="地区生产总值", year=2021).titled == "2021年 地区生产总值"
+    assert Figure(value=1, label="地区生产总值").titled == "地区生产总值"

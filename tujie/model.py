@@ -71,6 +71,14 @@ class Figure(Strict):
     def display(self) -> str:
         return fmt_number(self.value)
 
+    @property
+    def titled(self) -> str:
+        """The label with its year before it (“2021年 地区生产总值”), unless the label already
+        starts with the year (a figure of a series labelled just “2021年”)."""
+        if self.year is None or self.label.startswith(str(self.year)):
+            return self.label
+        return f"{self.year}年 {self.label}"
+
 
 def fmt_number(value: float) -> str:
     """Keep the report's notation: 1100, 3.97, 0.01 (no trailing .0)."""
