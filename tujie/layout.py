@@ -59,8 +59,7 @@ def index_pages(report: Report, geometry: "Geometry", columns: int = 2) -> list[
     width = geometry.width * 0.48
 
     def row(fig) -> float:
-        label = (f"{fig.year}年 " if fig.year else "") + fig.label
-        used = geometry.measure.width_mm(label, 7.6) + geometry.measure.width_mm(fig.display + fig.unit, 7.6, 700) + 10
+        used = geometry.measure.width_mm(fig.titled, 7.6) + geometry.measure.width_mm(fig.display + fig.unit, 7.6, 700) + 10
         lines = max(1, -int(-used // width))
         return INDEX_ROW_MM + (lines - 1) * INDEX_LINE_MM
 
