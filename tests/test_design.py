@@ -237,3 +237,25 @@ def test_a_figure_labelled_with_its_year_is_not_titled_with_it_twice():
     assert Figure(value=68.2, unit="亿元", label="2021年", year=2021).titled == "2021年"
     assert Figure(value=1, label="地区生产总值", year=2021).titled == "2021年 地区生产总值"
     assert Figure(value=1, label="地区生产总值").titled == "地区生产总值"
+
+
+def test_index_rows_that_would_read_the_same_name_their_block():
+    """Two series labelled only by year (the street example's GDP and tax rankings): each index row says
+    which; a figure whose label is its own stays as it is."""
+    report = load_report(SOURCE / "sample-street-2025.yaml")
+    labels = report.sections[0].index_labels()
+    assert labels["gdp_2021"] == "历年地区生产总值 · 2021年" and labels["tax_2021"] == "历年税收收入 · 2021年"
+    assert len(set(labels.values())) == len(labels)
+    unchanged = [fid for fid, f in report.sections[0].figures() if labels[fid] == f.titled]
+    assert len(unchanged) == len(labels) - 8
+
+
+def test_the_booklets_index_shows_those_labels(street_build):
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(street_build.pdf))
+    index = next(squash(doc[i].get_textpage().get_text_range()) for i in range(len(doc))
+                 if "数据一览" in squash(doc[i].get_textpage().get_text_range())
+                 and "历年" in doc[i].get_textpage().get_text_range())
+    assert "历年地区生产总值·2021年" in index and "历年税收收入·2021年" in index, index[:300]
+    assert "2021年2021年" not in index

@@ -47,7 +47,7 @@ INDEX_ROW_MM, INDEX_LINE_MM, INDEX_HEAD_MM, INDEX_TITLE_MM = 5.4, 3.7, 8.0, 26.0
 
 
 def index_pages(report: Report, geometry: "Geometry", columns: int = 2) -> list[list[list[tuple]]]:
-    """The data index as pages of columns of (section number, section, figures).
+    """The data index as pages of columns of (section number, section, [(figure id, figure, label)]).
 
     Done here rather than with CSS columns: WeasyPrint balances columns by
     laying them out again and again, which tripled this page's cost. A column
@@ -58,13 +58,16 @@ def index_pages(report: Report, geometry: "Geometry", columns: int = 2) -> list[
     """
     width = geometry.width * 0.48
 
-    def row(fig) -> float:
-        used = geometry.measure.width_mm(fig.titled, 7.6) + geometry.measure.width_mm(fig.display + fig.unit, 7.6, 700) + 10
+    def row(fig, label: str) -> float:
+        used = geometry.measure.width_mm(label, 7.6) + geometry.measure.width_mm(fig.display + fig.unit, 7.6, 700) + 10
         lines = max(1, -int(-used // width))
         return INDEX_ROW_MM + (lines - 1) * INDEX_LINE_MM
 
-    entries = [(n, s, [(fid, f, row(f)) for fid, f in s.figures()]) for n, s in enumerate(report.sections, 1)
-               if s.figures()]
+    entries = []
+    for n, s in enumerate(report.sections, 1):
+        labels = s.index_labels()
+        if labels:
+            entries.append((n, s, [(fid, f, labels[fid], row(f, labels[fid])) for fid, f in s.figures()]))
     total = sum(INDEX_HEAD_MM + sum(h for *_, h in figs) for _, _, figs in entries)
     first = geometry.height - INDEX_TITLE_MM
     if total <= first * columns * 0.9:
@@ -89,14 +92,14 @@ def _fill(entries: list, capacities: list[float]) -> tuple[list[list[tuple]], li
         number, section, figs = queue[0]
         taken, room = [], capacities[col] - used - INDEX_HEAD_MM
         for item in figs:
-            if item[2] > room and (taken or used > 0):
+            if item[-1] > room and (taken or used > 0):
                 break
             taken.append(item)
-            room -= item[2]
+            room -= item[-1]
         if not taken:
             col, used = col + 1, 0.0
             continue
-        cols[col].append((number, section, [(fid, f) for fid, f, _ in taken]))
+        cols[col].append((number, section, [(fid, f, label) for fid, f, label, _ in taken]))
         used += INDEX_HEAD_MM + sum(h for *_, h in taken)
         left = figs[len(taken):]
         if left:

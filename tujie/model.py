@@ -524,6 +524,21 @@ class Section(Strict):
         """(id, figure) pairs of this section, in document order."""
         return list(figures_in(self))
 
+    def index_labels(self) -> dict[str, str]:
+        """Figure id → its row label in a data index: :attr:`Figure.titled`, and where two figures of the
+        section would read the same (two series labelled only by year), the title of the block that
+        holds each before it, without a trailing unit in brackets (“历年税收收入 · 2021年”)."""
+        labels = {fid: figure.titled for fid, figure in self.figures()}
+        seen: dict[str, int] = {}
+        for label in labels.values():
+            seen[label] = seen.get(label, 0) + 1
+        for block in self.blocks:
+            title = re.sub(r"\s*[（(][^（()）]*[)）]$", "", getattr(block, "title", None) or "")
+            for fid, _ in figures_in(block) if title else ():
+                if seen[labels[fid]] > 1:
+                    labels[fid] = f"{title} · {labels[fid]}"
+        return labels
+
 
 # ---------------------------------------------------------------- the walker
 
