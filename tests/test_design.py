@@ -259,3 +259,19 @@ def test_the_booklets_index_shows_those_labels(street_build):
                  and "历年" in doc[i].get_textpage().get_text_range())
     assert "历年地区生产总值·2021年" in index and "历年税收收入·2021年" in index, index[:300]
     assert "2021年2021年" not in index
+
+
+def test_a_last_body_page_holding_a_leftover_block_is_a_design_finding(tmp_path):
+    """The body's last page may end short, but not with one block the page before could not hold: the
+    street example laid out without the closing-quote rule ends on its quote alone (fill under 30 %)."""
+    import shutil
+
+    layouts = tmp_path / "layouts"
+    shutil.copytree(PROJECT / "layouts", layouts)
+    css = layouts / "booklet" / "style.css.j2"
+    css.write_text(css.read_text(encoding="utf-8").replace(".quote:last-child { break-before: avoid; }", ""),
+                   encoding="utf-8")
+    result = build_report(SOURCE / "sample-street-2025.yaml", Paths(output=tmp_path / "out", layouts=layouts),
+                          editions=("screen",))
+    findings = [f for f in result.design.findings if "正文最后一页只排到" in f]
+    assert len(findings) == 1 and "第 11 页" in findings[0], result.design.findings

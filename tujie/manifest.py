@@ -48,6 +48,7 @@ class Sections(_Data):
     band_height_mm: float
     share_below: float = Field(gt=0, le=1)
     min_fill: float = Field(ge=0, le=1)
+    min_last_fill: float = Field(ge=0, le=1)  # the body's last page, which may end short
 
 
 class Height(_Data):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
+from collections import Counter
 from typing import Annotated, ClassVar, Iterator, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -529,9 +530,7 @@ class Section(Strict):
         section would read the same (two series labelled only by year), the title of the block that
         holds each before it, without a trailing unit in brackets (“历年税收收入 · 2021年”)."""
         labels = {fid: figure.titled for fid, figure in self.figures()}
-        seen: dict[str, int] = {}
-        for label in labels.values():
-            seen[label] = seen.get(label, 0) + 1
+        seen = Counter(labels.values())
         for block in self.blocks:
             title = re.sub(r"\s*[（(][^（()）]*[)）]$", "", getattr(block, "title", None) or "")
             for fid, _ in figures_in(block) if title else ():

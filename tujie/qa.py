@@ -121,9 +121,11 @@ class DesignReport:
 def review(parts: list, rules, locate) -> DesignReport:
     """Check the laid-out parts (tujie/parts.Part, in booklet order) against the layout's rules.
 
-    Content pages are the section parts' pages. Exempt from the fill rule: the
-    last page of the body (the report simply ends there) and the data index
-    (an appendix), as well as cover, contents, notes and back cover.
+    Content pages are the section parts' pages. The last page of the body may
+    end short (the report simply ends there): it is held to ``min_last_fill``
+    instead of ``min_fill``, which still catches a block left over from the
+    page before. Exempt: the data index (an appendix), cover, contents, notes
+    and back cover.
     ``locate(page, text)`` turns a finding into a located Chinese message.
     """
     sections = [p for p in parts if p.name.startswith("section-")]
@@ -138,6 +140,9 @@ def review(parts: list, rules, locate) -> DesignReport:
             fills[number] = shape["fill"]
             if shape["fill"] < rules.min_fill and number != last_body:
                 findings.append(locate(number, shape.get("first"), f"版心只排到 {shape['fill']:.0%}，下方大半是空白"))
+            elif shape["fill"] < rules.min_last_fill and number == last_body:
+                findings.append(locate(number, shape.get("first"),
+                                       f"正文最后一页只排到 {shape['fill']:.0%}，只有上一页排不下的一点内容"))
             if shape["last_is_heading"] and shape["fill"] > 0.5:
                 findings.append(locate(number, shape["heading"], f"页面底部的标题“{shape['heading']}”和下面的内容分开了"))
             if shape["lines"] <= 2 and shape["cards"] <= 1 and number != last_body and shape["fill"] < 0.3:

@@ -150,7 +150,8 @@ def render_page(report, theme, charts: dict, layout_dir: Path, images: dict[str,
     known = block_partials(layout_dir)
     fonts = {weight: f"fonts/noto-sans-sc-{weight}.woff2" for weight in FONT_FILES}
     css = env.get_template("style.css.j2").render(theme=theme, fonts=fonts)
-    entries = [(n, s, [(fid, f, s.index_labels()[fid]) for fid, f in s.figures()])
+    labels = [s.index_labels() for s in report.sections]  # once a section: it walks the section's blocks
+    entries = [(n, s, [(fid, f, labels[n - 1][fid]) for fid, f in s.figures()])
                for n, s in enumerate(report.sections, 1) if s.figures()]
     page = env.get_template("page.html.j2").render(
         report=report, theme=theme, css=Markup(css), charts=charts, index=entries, partials=known, images=images or {})
