@@ -132,3 +132,12 @@ def test_extreme_widths_do_not_scroll_sideways(browser, default_build, sample_bu
             assert scroll <= viewport, build.files["web"]
         finally:
             v.close()
+
+
+def test_the_data_index_is_two_columns_of_whole_tables_on_a_desktop(visit):
+    """Desktop: the index's tables share two columns and none is cut between them; phone: one column."""
+    boxes = visit.page.evaluate("""[...document.querySelectorAll('.data-index .table-wrap')].map(e => {
+        const r = e.getClientRects(); return [Math.round(r[0].left), r.length]; })""")
+    lefts = {left for left, _ in boxes}
+    assert all(pieces == 1 for _, pieces in boxes), boxes  # a table split between columns has two boxes
+    assert len(lefts) == (2 if visit.name == "desktop" else 1), boxes
