@@ -100,3 +100,23 @@ def test_markup_in_data_renders_literally(tmp_path):
     result = build_report(source, Paths(output=tmp_path / "out"), editions=("screen",))
     extracted = squash(pdf_text(result.pdf))
     assert squash("新区改革经验<b>做法</b>{{ 1+1 }}<script>x()</script>；") in extracted
+
+
+def test_icons_are_drawn_as_lucide_draws_them():
+    """tujie/icons.py reads Lucide's archive itself (once, not once an icon): the markup must
+    stay the package's own, for every icon a report in source/ uses and the schema's defaults."""
+    from pathlib import Path
+
+    from lucide.jinja import lucide
+
+    from tujie import icons
+
+    used = {"circle-check", "palette", "target"}
+    for source in (Path(__file__).parent.parent / "source").glob("*.yaml"):
+        used |= set(re.findall(r"^\s*icon: ([a-z0-9-]+)\s*$", source.read_text(encoding="utf-8"), re.M))
+    assert len(used) > 10
+    for name in sorted(used):
+        for options in ({"size": 20, "stroke": "#ffffff", "stroke_width": 2},
+                        {"size": 16, "stroke": "#123456", "stroke_width": 2, "aria_hidden": "true",
+                         "stroke_linecap": "square"}):
+            assert icons.svg(name, **options) == lucide(name, **options), name

@@ -61,3 +61,29 @@ def test_warm_revision_equals_cold_build(tmp_path, revised):
     assert warm.files["screen"].read_bytes() == cold.files["screen"].read_bytes()
     assert [p.name for p in warm.thumbnails] == [p.name for p in cold.thumbnails] and len(warm.thumbnails) == warm.pages
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(warm.thumbnails, cold.thumbnails))
+
+
+def test_compiled_templates_are_kept_on_disk_for_the_next_process(tmp_path, monkeypatch):
+    """A fresh process reads the layout's compiled templates from the cache folder instead of
+    compiling them again; a changed template is compiled anew (Jinja checks its source)."""
+    import jinja2
+
+    from tujie.layout import compiled_templates, environment
+
+    (tmp_path / "layout").mkdir()
+    template = tmp_path / "layout" / "page.html.j2"
+    template.write_text("<p>{{ n }} 页</p>", encoding="utf-8")
+    compiled = []
+    compile_ = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *a, **k: compiled.append(a[1] if len(a) > 1 else k.get("name")) or compile_(self, *a, **k))
+
+    def render(n):
+        compiled_templates.cache_clear()  # as a new process would start
+        return environment([tmp_path / "layout"], tmp_path / "cache").get_template("page.html.j2").render(n=n)
+
+    assert render(3) == "<p>3 页</p>" and compiled == ["page.html.j2"]
+    assert list((tmp_path / "cache" / "templates").iterdir())
+    assert render(4) == "<p>4 页</p>" and compiled == ["page.html.j2"]  # read, not compiled
+    template.write_text("<p>第 {{ n }} 页</p>", encoding="utf-8")
+    assert render(5) == "<p>第 5 页</p>" and compiled == ["page.html.j2"] * 2

@@ -278,6 +278,7 @@ class HtmlSpec:
     cmyk_profile: Path | None  # the print file's output intent; None when no print file is made
     assets: dict = field(default_factory=dict)  # image src → tujie.images.Placed
     logo: str | None = None  # the report's logo as a data URI (tujie/brand.py)
+    cache_dir: Path | None = None  # where compiled templates are kept between processes
 
     @cached_property
     def _booklet(self):
@@ -290,7 +291,8 @@ class HtmlSpec:
         }
         return BookletHtml(self.report, self.layout, charts, self.fonts,
                            bleed_mm=self.report.page.bleed_mm, assets=self.assets,
-                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None, logo=self.logo)
+                           color_profile=self.cmyk_profile.as_uri() if self.cmyk_profile else None, logo=self.logo,
+                           cache_dir=self.cache_dir)
 
     def html(self, notes: int, page_of: dict | None = None, part: str | None = None, start: int = 1,
              flow: frozenset = frozenset()) -> str:
@@ -575,7 +577,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
                        draw_missing_charts(report, theme, plan, paths.fonts))
     t = lap("charts (+ imports)", t)
     spec = HtmlSpec(report, layout, drawn, font_files(paths.fonts), paths.cmyk_profile if cmyk else None,
-                    assets=assets, logo=logo)
+                    assets=assets, logo=logo, cache_dir=paths.cache)
     roots = [paths.fonts, *layout.dirs, source.parent, paths.cmyk_profile.parent]
 
     stem = file_stem(source, report)

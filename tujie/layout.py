@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from lucide.jinja import lucide
 from markupsafe import Markup
 
+from . import icons
 from .fit import Measure
 from .manifest import Layout
 from .model import Report
@@ -124,36 +124,51 @@ class Chart:
     half: bool = False  # shares its row with the next or previous chart
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept in memory, checked against their source by Jinja: a resident
-    builder (tujie/warm.py) compiles each template once instead of once a build."""
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in memory and, given a folder, on disk; Jinja checks each against
+    its source. A resident builder (tujie/warm.py) compiles each template once instead of once
+    a build; a command-line build reads them from the cache folder instead of compiling the
+    layout's dozen templates again (0.2-0.35 s of every fresh process)."""
 
-    def __init__(self):
+    def __init__(self, directory: Path | None = None):
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            super().__init__(str(directory))
+        self.directory = directory
         self._code: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket) -> None:
         if bucket.key in self._code:
             bucket.bytecode_from_string(self._code[bucket.key])
+        elif self.directory is not None:
+            super().load_bytecode(bucket)
 
     def dump_bytecode(self, bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
+        code = bucket.bytecode_to_string()
+        if self.directory is not None and self._code.get(bucket.key) != code:
+            super().dump_bytecode(bucket)  # Jinja writes a temporary file and renames it
+        self._code[bucket.key] = code
 
 
-_COMPILED = _CompiledTemplates()
+@functools.lru_cache(maxsize=8)
+def compiled_templates(directory: Path | None = None) -> _CompiledTemplates:
+    """The compiled-template cache for ``directory`` (None: this process's memory only)."""
+    return _CompiledTemplates(directory)
 
 
-def environment(layout_dirs: list[Path]) -> jinja2.Environment:
-    """Templates looked up in the layout's folder, then in the folders it extends."""
+def environment(layout_dirs: list[Path], cache_dir: Path | None = None) -> jinja2.Environment:
+    """Templates looked up in the layout's folder, then in the folders it extends; compiled ones
+    kept under ``cache_dir`` (the build's cache folder) when given."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in layout_dirs]),
-        bytecode_cache=_COMPILED,
+        bytecode_cache=compiled_templates(cache_dir / "templates" if cache_dir else None),
         autoescape=True,  # report text is data, never markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.globals["lucide"] = icon
+    env.globals["lucide"] = icons.svg
     env.filters["numeral"] = chinese_numeral
     env.filters["two_digits"] = lambda n: f"{n:02d}"
     env.filters["svg_uri"] = svg_data_uri
@@ -203,18 +218,6 @@ class Geometry:
         return None if len(sizes) == 1 else sizes[-1]  # one size asked for: None says it does not fit
 
 
-def icon(name: str, **options) -> Markup:
-    """An inline Lucide icon (``lucide`` in the templates), drawn once per name and options:
-    the lucide package copies and serialises its SVG tree on every call (~0.3 ms), and a
-    booklet draws some 150 icons for each layout of its parts."""
-    return _icon(name, tuple(sorted(options.items())))
-
-
-@functools.lru_cache(maxsize=1024)
-def _icon(name: str, options: tuple) -> Markup:
-    return lucide(name, **dict(options))
-
-
 QUALIFIERS_SHOWN = ("突破", "超过", "达到", "力争", "提高到", "力争突破", "以上", "以下", "以内")
 
 
@@ -230,9 +233,10 @@ class BookletHtml:
 
     def __init__(self, report: Report, layout: Layout, charts: dict[tuple[int, int], Chart],
                  font_files: dict[int, str], *, bleed_mm: float = 0, color_profile: str | None = None,
-                 assets: dict[str, str] | None = None, logo: str | None = None):
+                 assets: dict[str, str] | None = None, logo: str | None = None,
+                 cache_dir: Path | None = None):
         theme = layout.theme
-        env = environment(layout.dirs)
+        env = environment(layout.dirs, cache_dir)
         palette = Palette(theme)
         geometry = Geometry(layout, report.page, Measure({w: _path_of(uri) for w, uri in font_files.items()}))
         env.globals.update(c=palette, series=palette.series, g=geometry, layout=layout, logo=logo)

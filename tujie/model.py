@@ -18,7 +18,9 @@ import typing
 from collections import Counter
 from typing import Annotated, ClassVar, Iterator, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from . import icons
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 FIGURE_ID = r"^[a-z][a-z0-9_]*$"  # also column keys and table cells
@@ -44,6 +46,9 @@ PATTERN_HINTS = {
     LAYOUT_NAME: "版式名只能用小写英文字母、数字、下划线和连字符，是 layouts/ 里的文件夹名，例如 booklet",
     RELATIVE_PATH: "应为报告文件夹里的相对路径，例如 images/map.svg（不能是网址或盘符）",
 }
+
+# an icon of the set (tujie/icons.py): the pattern first, for its hint; then the name looked up
+Icon = Annotated[str, Field(pattern=ICON), AfterValidator(icons.check)]
 
 
 class Strict(BaseModel):
@@ -162,7 +167,7 @@ class Item(Strict):
 class Theme(Item):
     noun: ClassVar[str] = "主题"
     title: str
-    icon: str = Field(default="circle-check", pattern=ICON)
+    icon: Icon = "circle-check"
     items: list[Text] = Field(min_length=1)
 
 
@@ -177,7 +182,7 @@ class Panel(Text, Item):
     noun: ClassVar[str] = "面板"
     title: str
     name: str = Field(min_length=1, max_length=4)
-    icon: str = Field(default="palette", pattern=ICON)
+    icon: Icon = "palette"
 
     def diff_label(self, index: int) -> str:
         return f"“{self.name}”面板"
@@ -196,7 +201,7 @@ class LeadBlock(Block, Text):
 class IndicatorGroup(Text, Item):
     self_named: ClassVar[bool] = True
     name: str = Field(min_length=1, max_length=6)
-    icon: str = Field(default="target", pattern=ICON)
+    icon: Icon = "target"
     intent: str
 
     def diff_label(self, index: int) -> str:
@@ -252,7 +257,7 @@ class TargetsBlock(Block):
 class Area(Item):
     noun: ClassVar[str] = "任务"
     title: str
-    icon: str = Field(default="circle-check", pattern=ICON)
+    icon: Icon = "circle-check"
     actions: list[str] = Field(min_length=1)
 
 
@@ -277,7 +282,7 @@ class Change(Strict):
 class Kpi(Figure):
     """A headline number: a figure with an optional icon and comparison."""
 
-    icon: str | None = Field(default=None, pattern=ICON)
+    icon: Icon | None = None
     change: Change | None = None
 
 

@@ -106,17 +106,18 @@ def walk(node) -> list[tuple[str, object]]:
     return out
 
 
-def environment(layout_dir: Path) -> jinja2.Environment:
-    from .layout import chinese_numeral
+def environment(layout_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    from .layout import chinese_numeral, compiled_templates
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(layout_dir)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=compiled_templates(cache_dir / "templates" if cache_dir else None))
     env.filters["numeral"] = chinese_numeral
     env.filters["two_digits"] = lambda n: f"{n:02d}"
     env.globals["walk"] = walk
-    from .layout import icon
+    from . import icons
 
-    env.globals["lucide"] = icon
+    env.globals["lucide"] = icons.svg
     return env
 
 
@@ -140,11 +141,12 @@ def web_images(report, source_dir: Path | None) -> dict[str, tuple[str, bytes]]:
     return found
 
 
-def render_page(report, theme, charts: dict, layout_dir: Path, images: dict[str, str] | None = None) -> tuple[str, list[str]]:
+def render_page(report, theme, charts: dict, layout_dir: Path, images: dict[str, str] | None = None,
+                cache_dir: Path | None = None) -> tuple[str, list[str]]:
     """index.html for ``report``; also the block types that fell back to the generic partial."""
     from .theme import Palette
 
-    env = environment(layout_dir)
+    env = environment(layout_dir, cache_dir)
     palette = Palette(theme)
     env.globals.update(c=palette, series=palette.series)
     known = block_partials(layout_dir)
@@ -275,7 +277,8 @@ def build_site(report, theme, layout_dir: Path, font_dir: Path, cache_dir: Path 
                source_dir: Path | None = None) -> WebSite:
     charts = web_charts(report, theme, layout_dir.parent, font_dir, cache_dir)
     pictures = web_images(report, source_dir)
-    page, unsupported = render_page(report, theme, charts, layout_dir, {src: name for src, (name, _) in pictures.items()})
+    page, unsupported = render_page(report, theme, charts, layout_dir, {src: name for src, (name, _) in pictures.items()},
+                                    cache_dir)
     chars = page_characters(page)
     fonts = {f"fonts/noto-sans-sc-{weight}.woff2": cached_subset(font_dir / name, chars, cache_dir)
              for weight, name in FONT_FILES.items()}

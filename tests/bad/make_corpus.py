@@ -144,6 +144,10 @@ CASES = {
                        sub("sections:\n", "page:\n  size: A3\nsections:\n")),
   "schema-number-as-title": ("标题是纯数字", ["应为文字", "引号"], "title: 2025", "sections[0].title",
                              sub("title: 工作回顾", "title: 2025")),
+  "schema-unknown-icon": ("图标名拼错", ["factroy", "没有名为", "factory", "lucide.dev"], "icon: factroy",
+                          "sections[1].blocks[0].themes[0].icon",
+                          BASE + THEMES.replace("{url}", "常规事项").replace("          - title: 重点工作\n",
+                                                                         "          - title: 重点工作\n            icon: factroy\n")),
   # ---- fonts
   "font-extension-b": ("CJK 扩展 B 区的字", ["U+20000", "不在随附字库里"], "𠀀", "sections[0].title",
                        sub("title: 工作回顾", "title: 工作回顾𠀀")),
@@ -159,8 +163,6 @@ CASES = {
   "limit-too-many-items": ("列表项多到离谱", ["数据项太多"], None, None,
                            sub("keywords", "keywords") if False else BASE.replace("  issuer:", "  keywords: [" + ", ".join(["词"] * 25000) + "]\n  issuer:")),
   # ---- layout (these need a layout, ~2 s each)
-  "layout-unbreakable-url": ("清单里一串不能断行的网址超出版面", ["排版超出", "右边", "--allow-overflow"], "详见https", "sections[1].blocks[0].themes[0].items[0].text",
-                             BASE + THEMES.replace("{url}", "详见https://example.gov.cn/" + "abcdefghij" * 12)),
   "layout-long-theme-title": ("小标题是一长串没有空格的英文", ["排版超出", "右边"], "title: 重点工作", "sections[1].blocks[0].themes[0].title",
                               BASE + THEMES.replace("{url}", "常规事项").replace("title: 重点工作", "title: 重点工作" + "KeyProjects" * 14)),
   "layout-chart-too-tall": ("图表太高，被页面底部切掉", ["排版超出", "底部"], "alt: ", "sections[0].blocks[1].alt",
