@@ -16,10 +16,13 @@ import pikepdf
 import pypdfium2
 
 from conftest import DEFAULT, squash
+from tujie import parts
 from tujie.build import PROJECT, Paths, build_report, fonts_digest
 from tujie.editions import page_fingerprints
 from tujie.model import ChartBlock
 from tujie.pdf import paginate, write_screen
+
+_LAY_OUT = parts.lay_out
 
 
 def chars_by_page(pdf_path: Path) -> list[list[tuple]]:
@@ -224,3 +227,28 @@ def test_pages_drawn_from_the_parts_are_the_joined_files_pages(default_build, tm
     assert len(again) == len(delivered)
     for ours, joined in zip(delivered, again):
         assert ours.read_bytes() == joined.read_bytes(), ours.name
+
+
+def _logged_lay_out(job):
+    """parts.lay_out, noting each job in the file $JOB_LOG (a module function: the pool pickles it by name)."""
+    import os
+
+    with open(os.environ["JOB_LOG"], "a", encoding="utf-8") as f:  # from the forked layout workers too
+        f.write(f"{job.name} {'real' if job.write else 'measured'}\n")
+    return _LAY_OUT(job)
+
+
+def test_a_first_build_lays_each_part_out_once(tmp_path, monkeypatch):
+    """Without a last build to go by: every section but the first is measured alone (the first is
+    measured as the real part it becomes), then each part is laid out once, the front, the data
+    index and the end beside the sections on the page numbers guessed from the measurements."""
+    log = tmp_path / "jobs.txt"
+    monkeypatch.setenv("JOB_LOG", str(log))
+    monkeypatch.setattr(parts, "lay_out", _logged_lay_out)
+    result = build_report(DEFAULT, Paths(output=tmp_path / "out"), editions=("screen",), parallel=True)
+    jobs = log.read_text(encoding="utf-8").splitlines()
+    sections = len(result.report.sections)
+    assert result.flow == frozenset()
+    assert sorted(j for j in jobs if j.endswith("measured")) == [f"section-{i} measured" for i in range(1, sections)]
+    real = [j.split()[0] for j in jobs if j.endswith("real")]
+    assert sorted(real) == sorted(result.parts) and len(real) == len(set(real)) == result.laid_out

@@ -339,7 +339,8 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     ``last`` is the last build's record: its page counts and page numbers are
     this build's first guesses (tujie/parts.py).
     """
-    from .parts import corrected_flow, estimated_counts, lay_out_parts, part_names, plan_flow
+    from .parts import (FIRST_PAGE, corrected_flow, estimated_counts, estimated_page_of, lay_out_parts, part_names,
+                        plan_flow)
 
     classes = spec.layout.classes.model_dump()
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
@@ -357,16 +358,24 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
             flow = frozenset(last["flow"])
             measured = runner.from_cache(alone, write=False)
         else:  # a fresh guess
-            measured = runner(alone, write=False)
+            # the first section is measured as the real part it will be (it always opens the page after
+            # the front), so that it is laid out once: its page count and fills are the same either way
+            first = (alone[0][0], spec.part_html(alone[0][0], FIRST_PAGE, None), FIRST_PAGE)
+            measured = runner([first, *alone[1:]], write=frozenset([first[0]]))
             flow = plan_flow(measured, rules, height)
         for round_ in range(1, FLOW_ROUNDS + 1):
             # page counts to start from: the last build's while the sections are the same ones, else (a
             # first build, or sections added or removed) a guess from the sections measured alone
-            counts = last.get("parts") if revision else \
-                estimated_counts(measured, flow, rules, height) if parallel else None
+            names = part_names(spec.report, flow)
+            if revision:
+                counts, page_of = last.get("parts"), last.get("page_of")
+            elif parallel:  # guessed from the sections measured alone
+                counts = estimated_counts(measured, flow, rules, height)
+                page_of = estimated_page_of(measured, names, counts)
+            else:
+                counts = page_of = None
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
-                                 part_names(spec.report, flow), runner, last_counts=counts,
-                                 last_page_of=last.get("page_of") if parallel else None)
+                                 names, runner, last_counts=counts, last_page_of=page_of if parallel else None)
             if revision:
                 measured = _measured_from_pages(measured, laid, alone, runner, flow)
             better = corrected_flow(laid, measured, flow, rules, height)
@@ -420,24 +429,27 @@ class PartRunner:
         self.laid_out = 0  # parts laid out (not taken from the cache), reported as BuildResult.laid_out
 
     def __call__(self, items: list[tuple[str, str, int]], guesses: list[tuple[str, str, int]] = (),
-                 write: bool = True) -> list:
+                 write: bool | frozenset[str] = True) -> list:
         """The parts for ``items``. ``guesses`` are laid out beside them when there is a spare
         core, so that a later call may find them in the cache; their failures do not matter.
-        ``write`` False only measures the parts' pages (no PDFs)."""
+        ``write``: True for real parts, False to only measure the parts' pages (no PDFs), or the
+        names of the items that are real parts (the others are measured)."""
         from . import parts
 
         found, jobs = {}, []
-        salt = self.salt if write else self.salt + b"measure"
-        for name, html, start in [*items, *(guesses if self.parallel else ())]:
+        real = {name for name, _, _ in items if write is True or (write and name in write)}
+        guessed = list(guesses) if self.parallel else []
+        real |= {name for name, _, _ in guessed}
+        for name, html, start in [*items, *guessed]:
             css = self.stylesheets(start)
-            key = parts.part_key(html, salt, css)
-            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=write)
+            key = parts.part_key(html, self.salt if name in real else self.salt + b"measure", css)
+            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=name in real)
             if hit:
                 found[name] = hit
             else:
                 jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
-                                          self.cmyk_table, self.source, self.allow_overflow, self.classes, write,
-                                          self.font_dir, css))
+                                          self.cmyk_table, self.source, self.allow_overflow, self.classes,
+                                          name in real, self.font_dir, css))
         wanted = {name for name, _, _ in items}
         if len(jobs) > 1 and self.parallel:
             futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
@@ -450,8 +462,8 @@ class PartRunner:
                     raise error
         else:
             found.update((job.name, parts.lay_out(job)) for job in jobs)
-        if write:  # measuring a section alone (tujie/parts.plan_flow) is not a part of the booklet
-            self.laid_out += len(jobs)
+        # measuring a section alone (tujie/parts.plan_flow) is not a part of the booklet
+        self.laid_out += sum(job.write for job in jobs)
         return [found[name] for name, _, _ in items]
 
     def from_cache(self, items: list[tuple[str, str, int]], write: bool = True) -> list:

@@ -39,6 +39,8 @@ from typing import Callable
 from .errors import ReportError
 
 FRONT, INDEX, END = "front", "index", "end"
+GUESSED = {FRONT: 2, INDEX: 1, END: 1}  # page counts assumed until a part is laid out (cover and contents: 2)
+FIRST_PAGE = 1 + GUESSED[FRONT]  # where the first section starts, on that guess
 MAX_ROUNDS = 4  # a part whose start was guessed wrong is laid out again; this bounds the rounds
 
 
@@ -107,6 +109,20 @@ def estimated_counts(measured: list["Part"], flow: frozenset[int], rules, type_h
             name, depth = f"section-{i}", (len(fills) - 1) + fills[-1]
         counts[name] = max(1, math.ceil(depth - 1e-6))
     return counts
+
+
+def estimated_page_of(measured: list["Part"], names: list[str], counts: dict[str, int]) -> dict[str, int] | None:
+    """Each anchor's page guessed from its section laid out alone and the guessed page counts
+    (``counts``, see :func:`estimated_counts`), so that a first build lays the front and the
+    data index out beside the sections instead of after them (:func:`lay_out_parts`). None
+    when a section flows on after another: where on that page it starts is not known."""
+    if len(measured) != len(names) - 3:  # front, index and end besides the sections: none flows
+        return None
+    starts = _starts(names, {**GUESSED, **counts})
+    page_of = {"data-index": starts[INDEX]}
+    for i, part in enumerate(measured):
+        page_of.update({anchor: page - part.start + starts[f"section-{i}"] for anchor, page in part.anchors.items()})
+    return page_of
 
 
 def corrected_flow(laid: list["Part"], measured: list["Part"], flow: frozenset[int], rules,
@@ -279,7 +295,7 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
     they are laid out again with the right numbers.
     """
     sections = [n for n in names if n not in (FRONT, INDEX, END)]  # section parts
-    counts = {FRONT: 2, INDEX: 1, END: 1, **(last_counts or {})}
+    counts = {**GUESSED, **(last_counts or {})}
     for _ in range(MAX_ROUNDS):
         if all(n in counts for n in sections):
             # lengths known from the last build: every section at once (in parallel where possible)
