@@ -371,7 +371,7 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
                 counts, page_of = last.get("parts"), last.get("page_of")
             elif parallel:  # guessed from the sections measured alone
                 counts = estimated_counts(measured, flow, rules, height)
-                page_of = estimated_page_of(measured, names, counts)
+                page_of = estimated_page_of(measured, names, flow, counts)
             else:
                 counts = page_of = None
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import io
 from importlib.resources import files
 from xml.etree import ElementTree
 from zipfile import ZipFile
@@ -29,7 +30,9 @@ CATALOGUE = "https://lucide.dev/icons/"
 
 @functools.lru_cache(maxsize=1)
 def _archive() -> ZipFile:
-    return ZipFile(files("lucide").joinpath("lucide.zip").open("rb"))
+    # read into memory (650 KB), not kept open: a forked child (the web edition's) would share the
+    # open file's position with its parent, and two processes reading at once would garble both
+    return ZipFile(io.BytesIO(files("lucide").joinpath("lucide.zip").read_bytes()))
 
 
 @functools.lru_cache(maxsize=1)

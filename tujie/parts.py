@@ -111,12 +111,13 @@ def estimated_counts(measured: list["Part"], flow: frozenset[int], rules, type_h
     return counts
 
 
-def estimated_page_of(measured: list["Part"], names: list[str], counts: dict[str, int]) -> dict[str, int] | None:
+def estimated_page_of(measured: list["Part"], names: list[str], flow: frozenset[int],
+                      counts: dict[str, int]) -> dict[str, int] | None:
     """Each anchor's page guessed from its section laid out alone and the guessed page counts
     (``counts``, see :func:`estimated_counts`), so that a first build lays the front and the
     data index out beside the sections instead of after them (:func:`lay_out_parts`). None
     when a section flows on after another: where on that page it starts is not known."""
-    if len(measured) != len(names) - 3:  # front, index and end besides the sections: none flows
+    if flow:
         return None
     starts = _starts(names, {**GUESSED, **counts})
     page_of = {"data-index": starts[INDEX]}
