@@ -290,3 +290,49 @@ def test_check_finds_a_missing_glyph_box(tmp_path):
 def test_check_sees_no_missing_glyph_in_the_real_booklet(default_build):
     findings = [f for f in default_build.findings if f.rule == "缺字"]
     assert findings and all(f.ok for f in findings)
+
+
+def test_a_kept_long_image_strip_pastes_only_the_pages_that_changed(default_build, tmp_path, monkeypatch):
+    """A resident builder keeps the long image's strip (editions.Canvas): the next long image
+    decodes none of the unchanged pages again, and shows the same pictures as one made afresh."""
+    import numpy
+    from PIL import ImageChops, ImageStat
+
+    from tujie import editions
+
+    changed, shorter = tmp_path / "changed.pdf", tmp_path / "shorter.pdf"
+    with pikepdf.open(default_build.files["screen"]) as pdf:
+        # a large red square on page 3: its picture must change, the other pages' must not
+        pdf.pages[2].contents_add(pdf.make_stream(b"q 1 0 0 rg 100 200 300 300 re f Q"), prepend=False)
+        pdf.save(changed)
+        del pdf.pages[5]
+        pdf.save(shorter)
+    cache, canvas = tmp_path / "cache", editions.Canvas()
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+
+    def strip(pdf, name: str, kept):
+        opened.clear()
+        editions.long_image([pdf], tmp_path / f"{name}.jpg", tmp_path / name, name, cache_dir=cache, canvas=kept)
+        return real_open(tmp_path / f"{name}.jpg").convert("RGB")
+
+    strip(default_build.files["screen"], "first", canvas)
+    assert canvas.image is not None and len(canvas.keys) == default_build.pages
+    kept = strip(changed, "kept", canvas)
+    assert opened == []  # 15 pages were on the strip already, one was drawn
+    fresh = strip(changed, "fresh", None)
+    assert len(opened) == default_build.pages  # without the strip: every page decoded (all are cached now)
+    assert kept.size == fresh.size
+    top = 0
+    for height in canvas.heights:  # page by page: only JPEG noise between the two
+        box = (0, top, kept.width, top + height)
+        assert max(ImageStat.Stat(ImageChops.difference(kept.crop(box), fresh.crop(box))).mean) < 2.0
+        top += height + 24
+    page3 = kept.crop((0, sum(canvas.heights[:2]) + 48, kept.width, sum(canvas.heights[:3]) + 48))
+    pixels = numpy.asarray(page3).astype(int)
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+    assert red.sum() > 100_000  # the red square
+    # a page fewer: a new strip of the new length, not the old one
+    short = strip(shorter, "short", canvas)
+    assert short.size == strip(shorter, "short-fresh", None).size and len(canvas.keys) == default_build.pages - 1

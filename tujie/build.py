@@ -497,7 +497,7 @@ class PartRunner:
 
 def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...] = DEFAULT,
                  impose: bool = False, parallel: bool = True, force: bool = False,
-                 allow_overflow: bool = False, pool=None) -> BuildResult:
+                 allow_overflow: bool = False, pool=None, kept: dict | None = None) -> BuildResult:
     """Build the requested editions of one report into ``paths.output / <report name>/``.
 
     ``editions`` are names in the registry (tujie/registry.py); ``impose`` adds
@@ -505,6 +505,7 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
     ``force`` rebuilds even when nothing changed; ``allow_overflow`` turns
     layout overflow errors into warnings (tujie/overflow.py). ``pool``: a forked process pool
     kept by a resident builder (tujie/warm.py) to lay parts out in; None makes one per build.
+    ``kept``: what that builder keeps between builds for the editions (tujie/registry.EditionContext).
     """
     started = time.perf_counter()
     unknown = set(editions) - set(EDITIONS)
@@ -520,10 +521,11 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
         return BuildResult(None, record["pages"], out_dir, {k: out_dir / v for k, v in record["files"].items()},
                            unchanged=True, timings={"no-op": time.perf_counter() - started},
                            summaries=record.get("summaries", {}))
-    return _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow, pool)
+    return _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow, pool, kept)
 
 
-def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False, pool=None) -> BuildResult:
+def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False, pool=None,
+           kept=None) -> BuildResult:
     from . import coverage, limits
     from .fonts import bundled as bundled_fonts
     from .forked import Forked
@@ -604,7 +606,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             chart_path.write_text(svg, encoding="utf-8")
             result.charts.append(chart_path)
 
-        ctx = EditionContext(report, source, paths, theme, stage, stem, parallel=parallel, pool=pool)
+        ctx = EditionContext(report, source, paths, theme, stage, stem, parallel=parallel, pool=pool, kept=kept)
         if booklet:
             # the booklet in parts: only parts whose HTML changed are laid out again (tujie/parts.py)
             ctx.parts_dir = paths.cache / "parts"

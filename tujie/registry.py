@@ -51,6 +51,7 @@ class EditionContext:
     parallel: bool = True
     made: dict = field(default_factory=dict)  # edition name → Made, or still running
     pool: object = None  # a resident builder's layout workers (tujie/warm.py), idle while editions are made
+    kept: dict | None = None  # what a resident builder keeps from one build to the next (tujie/warm.py)
 
     def result(self, name: str) -> Made:
         """What an earlier edition made, waiting for it if it is still running."""
@@ -177,8 +178,12 @@ class ImageEdition(Edition):
         from .build import fonts_digest
 
         long_jpg = ctx.stage / f"{ctx.stem}{self.suffix}"
+        # a resident builder keeps one strip, for the next build (its pages are known by their
+        # fingerprints, so it serves whichever report comes next; one strip bounds the memory: ~80 MB)
+        canvas = ctx.kept.setdefault("long-image", ed.Canvas()) if ctx.kept is not None else None
         thumbs = ed.long_image(ctx.part_files("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
-                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
+                               cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache),
+                               canvas=canvas)
         return Made([long_jpg, *thumbs])
 
     def check(self, path: Path, report=None, geometry=None) -> list:

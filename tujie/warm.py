@@ -48,6 +48,7 @@ class WarmBuilder:
         self.workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
         self._pool = None
+        self._kept: dict = {}  # the editions' own (tujie/registry.EditionContext.kept)
         self._warm_up()
 
     # ------------------------------------------------------------ public API
@@ -82,7 +83,8 @@ class WarmBuilder:
 
     def _build(self, source, editions, force, allow_overflow, impose) -> BuildResult:
         return build_report(Path(source), self.paths, editions=tuple(editions), impose=impose, parallel=True,
-                            force=force, allow_overflow=allow_overflow, pool=self._pool)
+                            force=force, allow_overflow=allow_overflow, pool=self._pool,
+                            kept=self._kept)
 
     def _warm_up(self) -> None:
         """Import and load everything a build needs, then fork the workers (which inherit it all)."""
