@@ -2,7 +2,8 @@
 
 The build uses it twice. Before importing WeasyPrint, a child draws the
 charts the cache lacks (matplotlib and WeasyPrint each take ~0.7 s to
-import, so the two imports overlap). After layout, a child joins, finishes
+import, so the two imports overlap), and then, while the parent lays the
+booklet out, the web edition's charts into the cache. After layout, a child joins, finishes
 and checks the print file while the parent joins the screen file and draws
 the long image. Forking means the child starts with everything the parent
 has already imported and its arguments are never pickled.
@@ -19,14 +20,20 @@ from .errors import ReportError
 
 
 class Forked:
-    """``fn(*args)`` running in a forked child; ``result()`` waits for it."""
+    """``fn(*args)`` running in a forked child; ``result()`` waits for it.
 
-    def __init__(self, fn, *args, what: str = "印刷版"):
+    ``then(*args)``, if given, runs in the child after ``fn``'s result is sent:
+    work whose only output is a cache that a later step reads (the parent calls
+    ``join()`` before that step; a failure there only means that step does the
+    work itself)."""
+
+    def __init__(self, fn, *args, what: str = "印刷版", then=None):
         self.what = what  # for the error message, in Chinese
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(send, fn, args, what), daemon=True)
+        self._process = context.Process(target=_run, args=(send, fn, args, what, then), daemon=True)
         self._process.start()
+        self._then = then
         send.close()  # the parent only reads; EOF then means the child died
 
     def result(self):
@@ -38,13 +45,18 @@ class Forked:
             raise ReportError(f"生成{self.what}的子进程意外退出（退出码 {self._process.exitcode}）") from None
         finally:
             self._receive.close()
-        self._process.join()
+        if self._then is None or not ok:
+            self._process.join()
         if ok:
             return value
         raise value
 
+    def join(self) -> None:
+        """Wait until the child, ``then`` included, has finished."""
+        self._process.join()
 
-def _run(send, fn, args, what: str) -> None:
+
+def _run(send, fn, args, what: str, then=None) -> None:
     try:
         outcome = (True, fn(*args))
     except ReportError as exc:
@@ -53,3 +65,8 @@ def _run(send, fn, args, what: str) -> None:
         outcome = (False, ReportError(f"生成{what}时出错：{type(exc).__name__}: {exc}"))
     send.send(outcome)
     send.close()
+    if then is not None and outcome[0]:
+        try:
+            then(*args)
+        except Exception:  # noqa: BLE001 - the step that reads the cache does the work itself, and reports
+            pass
