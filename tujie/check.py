@@ -8,8 +8,10 @@ edition by its PDF/A identification.
 
 from __future__ import annotations
 
+import array
 import io
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +128,9 @@ class _FontGlyphs:
                 for code, cid in _CIDCHAR.findall(block):
                     self.table[int(code, 16)] = int(cid)
         self.count = self._glyph_count(font)
+        # the codes that draw a real glyph (None with identity: 0 < code < count)
+        self.drawable = None if self.table is None else \
+            {code for code, cid in self.table.items() if cid != 0 and (self.count is None or cid < self.count)}
 
     @staticmethod
     def _glyph_count(font) -> int | None:
@@ -145,12 +150,16 @@ class _FontGlyphs:
         return TTFont(io.BytesIO(data), lazy=True)["maxp"].numGlyphs  # reading the glyph order would parse CFF
 
     def missing(self, data: bytes) -> bool:
-        for i in range(0, len(data) - 1, 2):
-            code = data[i] << 8 | data[i + 1]
-            cid = code if self.table is None else self.table.get(code, 0)
-            if cid == 0 or (self.count is not None and cid >= self.count):
-                return True
-        return False
+        """Whether a shown string draws a .notdef box (its 2-byte codes, read in C: a loop over
+        the bytes took 40 ms of each join's check)."""
+        codes = array.array("H", data[:len(data) - len(data) % 2])
+        if sys.byteorder == "little":
+            codes.byteswap()  # the codes are big-endian
+        if not codes:
+            return False
+        if self.drawable is None:
+            return min(codes) == 0 or (self.count is not None and max(codes) >= self.count)
+        return not self.drawable.issuperset(codes)
 
 
 def check_notdef(pdf: pikepdf.Pdf) -> list[str]:
