@@ -66,6 +66,29 @@ def test_fonts_match_their_pinned_sums():
         assert hashlib.sha256((PROJECT / "fonts" / name).read_bytes()).hexdigest() == digest, name
 
 
+def test_the_fonts_check_reads_a_font_again_only_when_it_changed(tmp_path, monkeypatch):
+    """`make` asks fonts/build_fonts.py before every build whether the fonts are right: fonts found
+    right before, with the same size and modification time, are not hashed again; a changed one is."""
+    import shutil
+
+    for name in FILES.values():
+        shutil.copy2(PROJECT / "fonts" / name, tmp_path / name)
+    monkeypatch.setattr(build_fonts, "VERIFIED", tmp_path / "verified.json")
+    hashed = []
+    real = build_fonts.sha256
+    monkeypatch.setattr(build_fonts, "sha256", lambda path: hashed.append(path.name) or real(path))
+    assert build_fonts.up_to_date(tmp_path) and sorted(hashed) == sorted(FILES.values())
+    hashed.clear()
+    assert build_fonts.up_to_date(tmp_path) and hashed == []
+    damaged = tmp_path / FILES[700]
+    data = bytearray(damaged.read_bytes())
+    data[5000] ^= 0xFF
+    damaged.write_bytes(bytes(data))  # same size, new modification time
+    assert not build_fonts.up_to_date(tmp_path) and hashed == [damaged.name]
+    (tmp_path / FILES[400]).unlink()
+    assert not build_fonts.up_to_date(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def names_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("names")
