@@ -379,8 +379,10 @@ def table(runs: dict, args, took: float) -> str:
     if batch.is_file():
         found = re.search(r"^\| 批量.*$", batch.read_text(encoding="utf-8"), re.M)
         if found:
-            lines.append(found.group(0) + "（见 bench/BATCH.md，make bench-batch）")
-    lines += ["", NOTES]
+            lines.append(found.group(0).replace("| 批量 20 份：", "| 批量 20 份（bench/BATCH.md，make bench-batch）：", 1))
+    ratio = med["warm"] / med["floor"]
+    lines += ["", NOTES, f"  常驻进程修订一个数字（屏幕版和预览图）是下限的 {ratio:.2f} 倍：机器快到下限在 "
+              f"{1.0 / ratio:.1f} 秒以内时，它的中位数在 1 秒以内。"]
     return "\n".join(lines) + "\n"
 
 
@@ -413,7 +415,7 @@ NOTES = """说明：
   不含图表、印刷版、长图、网页版和检查。
 - 朴素流程（bench/naive.py）：每个版本各排一次整本 HTML，不用缓存，不用第二个进程，依次生成。
 - 这台机器是共享的虚拟机，同一命令两次运行相差可达 30% 以上，请看中位数和范围；不同时候整体快慢可差一倍多
-  （下限 2026-12-02 为 2.15 秒，12-03 上午 3.67 秒、晚上 5.0 秒），跨日比较请看“÷ 下限”一栏。"""
+  （下限 2026-12-02 为 2.15 秒，12-03 上午 3.67 秒、晚上 5.0 秒，12-04 凌晨 2.38–3.38 秒），跨日比较请看“÷ 下限”一栏。"""
 
 
 if __name__ == "__main__":
