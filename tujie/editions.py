@@ -248,10 +248,11 @@ def _digest_content(digest, obj, seen: set) -> None:
 
 @dataclass
 class Canvas:
-    """A long image's strip, kept by a resident builder (tujie/warm.py) for the next build of
-    the same report: the pages whose fingerprints did not change are already on it, so they are
-    not decoded and pasted again (13 of the default report's 16 pages after a one-figure
-    revision: 0.13-0.19 s of the image edition's 0.19-0.25 s besides the pages it draws)."""
+    """A long image's strip, kept by a resident builder (tujie/warm.py) for its next long image:
+    the pages whose fingerprints did not change are already on it, so they are not decoded and
+    pasted again (13 of the default report's 16 pages after a one-figure revision: 0.13-0.19 s
+    of the image edition's 0.19-0.25 s besides the pages it draws). A page is known by its
+    fingerprint, so a strip of another report is simply repainted."""
 
     image: Image.Image | None = None
     keys: list[str] = field(default_factory=list)  # page_fingerprints of the pages on it, in order
