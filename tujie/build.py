@@ -629,8 +629,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             result.pages = sum(p.pages for p in laid)
             result.parts = {p.name: p.pages for p in laid}
             limits.check_page_count(result.pages, source)
-            page_of = result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
-            result.html = _write_booklet_html(spec, laid, page_of, result.flow, paths.cache, source.stem)
+            result.page_of = {anchor: page for p in laid for anchor, page in p.anchors.items()}
             t = lap("layout", t)
 
         # each edition's build step, in registration order (tujie/registry.py); the print file's
@@ -646,6 +645,8 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             if pool is not None and name in editions and isinstance(made, Made) and made.findings is None:
                 checks[name] = pool.submit(check_edition, name, made.files[0], report)
             t = lap(name, t)
+        if booklet:  # while the editions still running finish: no edition reads it
+            result.html = _write_booklet_html(spec, ctx.laid, result.page_of, result.flow, paths.cache, source.stem)
         for name in building:
             made = ctx.result(name)  # waits for those still running
             if name not in editions:  # made only for another edition to read
