@@ -377,9 +377,9 @@ def table(runs: dict, args, took: float) -> str:
         lines.append(f"| {name} | {value} | {rounds} | {target} | {'—' if ok is None else '达到' if ok else '未达到'} |")
     batch = PROJECT / "bench" / "BATCH.md"
     if batch.is_file():
-        found = re.search(r"^\| 批量.*$", batch.read_text(encoding="utf-8"), re.M)
+        found = re.search(r"^\| (批量 \d+ 份)：(.*)$", batch.read_text(encoding="utf-8"), re.M)
         if found:
-            lines.append(found.group(0).replace("| 批量 20 份：", "| 批量 20 份（bench/BATCH.md，make bench-batch）：", 1))
+            lines.append(f"| {found.group(1)}（bench/BATCH.md，make bench-batch）：{found.group(2)}")
     ratio = med["warm"] / med["floor"]
     lines += ["", NOTES, f"  常驻进程修订一个数字（屏幕版和预览图）是下限的 {ratio:.2f} 倍：机器快到下限在 "
               f"{1.0 / ratio:.1f} 秒以内时，它的中位数在 1 秒以内。"]

@@ -568,7 +568,9 @@ def up_to_date(out_dir: Path) -> bool:
     if seen != verified:
         try:
             VERIFIED.parent.mkdir(parents=True, exist_ok=True)
-            VERIFIED.write_text(json.dumps(seen), encoding="utf-8")
+            tmp = VERIFIED.with_name(f".{VERIFIED.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(seen), encoding="utf-8")
+            os.replace(tmp, VERIFIED)  # two `make` runs at once: each record whole
         except OSError:
             pass  # only costs the hashing next time
     return True

@@ -95,3 +95,9 @@ def test_work_after_the_result_runs_on_in_the_child(tmp_path):
     failing = Forked(lambda path: 7, done, what="测试", then=lambda path: 1 / 0)
     assert failing.result() == 7  # a failure after the result only costs the cache it would fill
     failing.join()
+    assert failing._process.exitcode == 0
+    # a failed build stops a child still at work after its result
+    slow = Forked(lambda path: 1, done, what="测试", then=lambda path: __import__("time").sleep(60))
+    assert slow.result() == 1 and slow._process.is_alive()
+    slow.stop()
+    assert not slow._process.is_alive()

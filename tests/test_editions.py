@@ -319,8 +319,13 @@ def test_a_kept_long_image_strip_pastes_only_the_pages_that_changed(default_buil
 
     strip(default_build.files["screen"], "first", canvas)
     assert canvas.image is not None and len(canvas.keys) == default_build.pages
+    drawn = []
+    real_render = editions._render
+    monkeypatch.setattr(editions, "_render", lambda page, width: drawn.append((page.index, width)) or
+                        real_render(page, width))
     kept = strip(changed, "kept", canvas)
-    assert opened == []  # 15 pages were on the strip already, one was drawn
+    assert opened == []  # 15 pages were on the strip already
+    assert sorted(drawn) == [(2, 720), (2, 1080)]  # page 3 drawn again: its thumbnail, its place on the strip
     fresh = strip(changed, "fresh", None)
     assert len(opened) == default_build.pages  # without the strip: every page decoded (all are cached now)
     assert kept.size == fresh.size
@@ -336,3 +341,18 @@ def test_a_kept_long_image_strip_pastes_only_the_pages_that_changed(default_buil
     # a page fewer: a new strip of the new length, not the old one
     short = strip(shorter, "short", canvas)
     assert short.size == strip(shorter, "short-fresh", None).size and len(canvas.keys) == default_build.pages - 1
+
+
+def test_thumbnails_are_360_pixels_wide_whatever_the_page_width(tmp_path):
+    """PDFium sizes a bitmap as ceil(width × scale) from a float32 width: at some widths (216 mm among
+    them) a 720-pixel drawing came out 721 pixels wide, and the thumbnail 361."""
+    from tujie import editions
+
+    pdf = pikepdf.new()
+    widths = list(range(90, 601))  # every whole-millimetre page width the report model allows
+    for width in widths:
+        pdf.add_blank_page(page_size=(width * MM, 297 * MM))
+    pdf.save(tmp_path / "widths.pdf")
+    thumbs = editions.thumbnails([tmp_path / "widths.pdf"], tmp_path / "pages", "w", cache_dir=tmp_path / "cache")
+    sizes = {width: Image.open(path).width for width, path in zip(widths, thumbs)}
+    assert {w: px for w, px in sizes.items() if px != 360} == {}

@@ -672,6 +672,8 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
         result.timings = timings
         return result
     finally:
+        if charts_job:
+            charts_job.stop()  # on failure, still drawing the web charts (the guard counts it as the caller's)
         guard.release()  # issue 5: on failure this first stops the print worker, so nothing waits for it
         shutil.rmtree(stage, ignore_errors=True)
 

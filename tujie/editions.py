@@ -282,20 +282,23 @@ def long_image(pdfs: list[Path], jpeg_path: Path, pages_dir: Path, stem: str, *,
         # default booklet held until the end took ~80 MB beside the strip's own ~80 MB
         heights = [math.ceil(height * (width_px / width))
                    for doc in docs for width, height in (doc.get_page_size(i) for i in range(len(doc)))]
-        kept = canvas.keys if canvas is not None and cache_dir is not None and canvas.heights == heights else []
+        size = (width_px, sum(heights) + gap_px * (len(heights) - 1))
+        kept = canvas.keys if canvas is not None and cache_dir is not None and canvas.heights == heights \
+            and canvas.image is not None and canvas.image.size == size else []
         if kept:
             strip = canvas.image
         else:
             if canvas is not None:
                 canvas.image = None  # freed before the new strip is made
-            strip = Image.new("RGB", (width_px, sum(heights) + gap_px * (len(heights) - 1)), (226, 230, 236))
+            strip = Image.new("RGB", size, (226, 230, 236))
         if canvas is not None:
             canvas.keys = []  # until every page is on it: a failure halfway leaves no strip to trust
         keys, y = [], 0
         for n, page in enumerate(_pages(pdfs, docs, width_px, thumb_px, cache_dir, cache_salt)):
             thumbs.append(_thumbnail(page, thumb_px, pages_dir / f"{stem}-p{n + 1:02d}.png"))
-            if kept and kept[n] == page.key:
-                pass  # on the kept strip already
+            if kept and kept[n] == page.key:  # on the kept strip already
+                if page.full is not None and page.full.is_file():
+                    os.utime(page.full)  # still in use: kept when the cache is pruned
             elif page.full is not None and page.full.is_file():
                 os.utime(page.full)  # recently used: kept when the cache is pruned
                 with Image.open(page.full) as image:
@@ -355,7 +358,7 @@ def _pages(pdfs: list[Path], docs: list, width_px: int, thumb_px: int, cache_dir
 
 
 # how the pictures are made, in their cache keys: pictures made another way are made again
-_DRAWN_AS = b"pdfium-2x-box png-level-1 jpeg-95"
+_DRAWN_AS = b"pdfium-2x-box-exact png-level-1 jpeg-95"
 
 
 def _render(page: _Page, width_px: int) -> Image.Image:
@@ -381,6 +384,11 @@ def _thumbnail(page: _Page, thumb_px: int, thumb_path: Path) -> Path:
         shutil.copyfile(page.small, thumb_path)
         return thumb_path
     drawn = _render(page, 2 * thumb_px)
+    if drawn.width != 2 * thumb_px:
+        # PDFium sizes the bitmap as ceil(width × scale) with a float32 width: for some page widths
+        # (216 mm, 100 mm, …) that is one pixel more
+        wide, drawn = drawn, drawn.crop((0, 0, 2 * thumb_px, drawn.height))
+        wide.close()
     image = drawn.reduce(2)
     drawn.close()
     image.save(thumb_path, compress_level=1)

@@ -3,13 +3,14 @@
 The build uses it twice. Before importing WeasyPrint, a child draws the
 charts the cache lacks (matplotlib and WeasyPrint each take ~0.7 s to
 import, so the two imports overlap), and then, while the parent lays the
-booklet out, the web edition's charts into the cache. After layout, a child joins, finishes
-and checks the print file while the parent joins the screen file and draws
-the long image. Forking means the child starts with everything the parent
+booklet out, the web edition's charts into the cache. After layout, a child
+joins, finishes and checks the print file while the parent joins the screen
+file and draws the long image. Forking means the child starts with everything the parent
 has already imported and its arguments are never pickled.
 
 The child is a ``multiprocessing`` process, so ``limits.stop_workers`` finds
-and stops it when a build is interrupted.
+and stops it when a build is interrupted; a child still running ``then``
+when the build fails is stopped by the build (``stop``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class Forked:
         """Wait until the child, ``then`` included, has finished."""
         self._process.join()
 
+    def stop(self) -> None:
+        """End the child if it is still running (a failed build does not wait for ``then``)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
 
 def _run(send, fn, args, what: str, then=None) -> None:
     try:
@@ -68,5 +75,5 @@ def _run(send, fn, args, what: str, then=None) -> None:
     if then is not None and outcome[0]:
         try:
             then(*args)
-        except Exception:  # noqa: BLE001 - the step that reads the cache does the work itself, and reports
-            pass
+        except BaseException:  # noqa: BLE001 - Ctrl-C included: the step that reads the cache does the work
+            pass  # itself, and reports its own errors
