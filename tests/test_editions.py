@@ -354,5 +354,8 @@ def test_thumbnails_are_360_pixels_wide_whatever_the_page_width(tmp_path):
         pdf.add_blank_page(page_size=(width * MM, 297 * MM))
     pdf.save(tmp_path / "widths.pdf")
     thumbs = editions.thumbnails([tmp_path / "widths.pdf"], tmp_path / "pages", "w", cache_dir=tmp_path / "cache")
-    sizes = {width: Image.open(path).width for width, path in zip(widths, thumbs)}
+    sizes = {}
+    for width, path in zip(widths, thumbs):
+        with Image.open(path) as thumb:
+            sizes[width] = thumb.width
     assert {w: px for w, px in sizes.items() if px != 360} == {}

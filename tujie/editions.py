@@ -296,11 +296,12 @@ def long_image(pdfs: list[Path], jpeg_path: Path, pages_dir: Path, stem: str, *,
         keys, y = [], 0
         for n, page in enumerate(_pages(pdfs, docs, width_px, thumb_px, cache_dir, cache_salt)):
             thumbs.append(_thumbnail(page, thumb_px, pages_dir / f"{stem}-p{n + 1:02d}.png"))
-            if kept and kept[n] == page.key:  # on the kept strip already
-                if page.full is not None and page.full.is_file():
-                    os.utime(page.full)  # still in use: kept when the cache is pruned
-            elif page.full is not None and page.full.is_file():
-                os.utime(page.full)  # recently used: kept when the cache is pruned
+            cached = page.full is not None and page.full.is_file()
+            if cached:
+                os.utime(page.full)  # recently used (on the kept strip too): kept when the cache is pruned
+            if kept and kept[n] == page.key:
+                pass  # on the kept strip already
+            elif cached:
                 with Image.open(page.full) as image:
                     strip.paste(image, (0, y))
             else:

@@ -71,6 +71,7 @@ class WarmBuilder:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+            self._kept.clear()  # the long image's strip: ~80 MB
             gc.unfreeze()  # what the builder froze may be collected again (a process that goes on)
 
     def __enter__(self) -> "WarmBuilder":
