@@ -253,3 +253,81 @@ def test_a_first_build_lays_each_part_out_once(tmp_path, monkeypatch):
     assert sorted(j for j in jobs if j.endswith("measured")) == [f"section-{i} measured" for i in range(1, sections)]
     real = [j.split()[0] for j in jobs if j.endswith("real")]
     assert sorted(real) == sorted(result.parts) and len(real) == len(set(real)) == result.laid_out
+
+
+# ---------------------------------------------------------------- font subsets kept between writes
+
+
+def _glyph_drawn(pdf_path: Path, char: str) -> bool:
+    """Whether the regular font embedded in ``pdf_path`` has an outline for ``char``'s glyph."""
+    import io
+
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from tujie.fonts import bundled
+
+    with TTFont(bundled(PROJECT / "fonts")[400], lazy=True) as whole:
+        name = whole.getBestCmap()[ord(char)]
+        gid = whole.getGlyphID(name)
+    with pikepdf.open(pdf_path) as pdf:
+        (font,) = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Font"
+                   and o.get("/Subtype") == "/Type0"]
+        program = font.DescendantFonts[0].FontDescriptor.FontFile3.read_bytes()
+    with TTFont(io.BytesIO(program)) as subset:
+        glyphs = subset.getGlyphSet()
+        pen = BoundsPen(glyphs)
+        glyphs[subset.getGlyphName(gid)].draw(pen)
+        return pen.bounds is not None
+
+
+def test_a_font_subset_is_cut_once_per_glyph_set(tmp_path, monkeypatch):
+    """A part written again with the same glyphs reuses the subset (tujie/pdf._subsets_kept); the
+    file is the same bytes as when the subset was cut; new glyphs, or a new font configuration, cut anew."""
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.text.fonts import FontConfiguration
+
+    from tujie import pdf as tujie_pdf
+    from tujie.fonts import bundled
+
+    cuts = []
+    subset = Font.subset
+    monkeypatch.setattr(Font, "subset", lambda font, *args: (cuts.append(font.family), subset(font, *args))[1])
+    face = bundled(PROJECT / "fonts")[400]
+
+    def written(config, text: str, name: str) -> Path:
+        html = (f"<html lang=\"zh-CN\"><style>@font-face {{ font-family: T; src: url('{face.as_uri()}'); }} body {{ font-family: T; }}"
+                f"</style><p>{text}</p>")
+        target = tmp_path / name
+        write_screen(paginate(html, PROJECT, [PROJECT / "fonts"], config), target)
+        return target
+
+    config = FontConfiguration()
+    first = written(config, "地区生产总值 2003 亿元", "first.pdf")
+    assert len(cuts) == 1
+    again = written(config, "地区生产总值 2003 亿元", "again.pdf")
+    assert len(cuts) == 1, "the same glyphs were cut again"
+    assert again.read_bytes() == first.read_bytes()
+    assert not _glyph_drawn(again, "4")
+
+    revised = written(config, "地区生产总值 2004 亿元", "revised.pdf")
+    assert len(cuts) == 2
+    assert _glyph_drawn(revised, "4") and not _glyph_drawn(revised, "3")
+
+    written(FontConfiguration(), "地区生产总值 2003 亿元", "other-config.pdf")
+    assert len(cuts) == 3, "a subset was taken from another font configuration"
+    assert len(tujie_pdf._subsets[config]) == 2
+    assert Font.clean.__qualname__ == "Font.clean", "WeasyPrint's own clean is not back after a write"
+
+
+def test_the_kept_subsets_rely_on_the_pinned_font_clean():
+    """Fails when WeasyPrint is upgraded: check that Font.clean still only subsets static fonts
+    (tujie/pdf._subsets_kept), then update PINNED_CLEAN."""
+    import hashlib
+    import inspect
+
+    from weasyprint.pdf.fonts import Font
+
+    from tujie.pdf import PINNED_CLEAN
+
+    assert hashlib.sha256(inspect.getsource(Font.clean).encode()).hexdigest() == PINNED_CLEAN
