@@ -7,6 +7,7 @@ only the parts whose content changed.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -122,6 +123,41 @@ def test_one_font_subset_per_font(default_build):
                     programs.setdefault(name, set()).add(program.objgen)
             assert programs and all(len(v) == 1 for v in programs.values()), programs
     assert default_build.files["screen"].stat().st_size < 600 * 1024
+
+
+def _icc_profiles(pdf: pikepdf.Pdf) -> dict[tuple, bytes]:
+    """Every ICC profile stream a colour space anywhere in the file points at: objgen → content."""
+    found, seen = {}, set()
+
+    def walk(obj):
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
+            return
+        if isinstance(obj, pikepdf.Array) and len(obj) == 2 and obj[0] == pikepdf.Name.ICCBased:
+            found[obj[1].objgen] = obj[1].read_bytes()
+            return
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                return
+            seen.add(obj.objgen)
+        for value in (obj.values() if isinstance(obj, pikepdf.Dictionary) else obj):
+            walk(value)
+
+    for obj in pdf.objects:
+        walk(obj)
+    for intent in pdf.Root.get("/OutputIntents", []):
+        found[intent.DestOutputProfile.objgen] = intent.DestOutputProfile.read_bytes()
+    return found
+
+
+def test_a_colour_profile_is_stored_once(default_build):
+    """Every part embeds the sRGB profile (tujie/merge._share_colour_profiles keeps one of each)."""
+    for edition in ("screen", "print"):
+        with pikepdf.open(default_build.files[edition]) as pdf:
+            profiles = _icc_profiles(pdf)
+            assert profiles, edition
+            assert len(set(profiles.values())) == len(profiles), f"{edition}: the same profile stored more than once"
 
 
 def test_a_revision_lays_out_only_the_parts_it_changes(tmp_path, monkeypatch):
@@ -331,3 +367,37 @@ def test_the_kept_subsets_rely_on_the_pinned_font_clean():
     from tujie.pdf import PINNED_CLEAN
 
     assert hashlib.sha256(inspect.getsource(Font.clean).encode()).hexdigest() == PINNED_CLEAN
+
+
+def test_a_join_cuts_each_font_subset_once_per_glyph_set(tmp_path, monkeypatch):
+    """Joining the same parts again takes the fonts' subsets from the last join (tujie/merge._packed_subset);
+    the file is the same bytes; a font file that changed on disk is cut again."""
+    from tujie import merge
+    from tujie.fonts import bundled
+
+    font_dir = tmp_path / "fonts"
+    font_dir.mkdir()
+    for path in (PROJECT / "fonts").glob("*.otf"):
+        shutil.copyfile(path, font_dir / path.name)
+    faces = "".join(f"@font-face {{ font-family: T; font-weight: {weight}; src: url('{path.as_uri()}'); }}"
+                    for weight, path in bundled(font_dir).items())
+    part_files = []
+    for i, text in enumerate(["地区生产总值 <b>2003</b> 亿元", "常住人口 <b>85.6</b> 万人"]):
+        html = f"<html lang='zh-CN'><style>{faces} body {{ font-family: T; }}</style><p>{text}</p></html>"
+        part_files.append(tmp_path / f"part-{i}.pdf")
+        write_screen(paginate(html, tmp_path, [font_dir]), part_files[-1])
+
+    cuts = []
+    subset = merge._subset
+    monkeypatch.setattr(merge, "_subset", lambda path, glyphs: (cuts.append(path.name), subset(path, glyphs))[1])
+    merge._packed_subset.cache_clear()
+    merge.merge_parts(part_files, tmp_path / "first.pdf", font_dir)
+    assert sorted(cuts) == ["NotoSansSC-Bold.otf", "NotoSansSC-Regular.otf"]
+    merge.merge_parts(part_files, tmp_path / "again.pdf", font_dir)
+    assert len(cuts) == 2, "the same glyphs were cut again"
+    assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
+
+    regular = font_dir / "NotoSansSC-Regular.otf"
+    os.utime(regular, ns=(regular.stat().st_atime_ns, regular.stat().st_mtime_ns + 10**9))
+    merge.merge_parts(part_files, tmp_path / "touched.pdf", font_dir)
+    assert cuts[2:] == ["NotoSansSC-Regular.otf"]
