@@ -401,3 +401,68 @@ def test_a_join_cuts_each_font_subset_once_per_glyph_set(tmp_path, monkeypatch):
     os.utime(regular, ns=(regular.stat().st_atime_ns, regular.stat().st_mtime_ns + 10**9))
     merge.merge_parts(part_files, tmp_path / "touched.pdf", font_dir)
     assert cuts[2:] == ["NotoSansSC-Regular.otf"]
+
+
+def test_a_large_stream_is_deflated_once(tmp_path, monkeypatch):
+    """Writing the same streams again takes their deflated form from memory (tujie/pdf._deflate_kept): the
+    file is the same bytes as one pydyf deflates itself; a revised page is deflated anew."""
+    import zlib
+
+    from tujie import pdf as tujie_pdf
+    from tujie.fonts import bundled
+
+    face = bundled(PROJECT / "fonts")[400]
+    sentence = "钱塘新区地区生产总值突破{}亿元，规模以上工业增加值增长百分之十二。"
+
+    def document(value: int):
+        html = (f"<html lang='zh-CN'><style>@font-face {{ font-family: T; src: url('{face.as_uri()}'); }}"
+                f"@page {{ size: 400mm 600mm; }} body {{ font-family: T; font-size: 6pt; }} p {{ margin: 0; }}</style>"  # one page
+                + "".join(f"<p>{sentence.format(value if i == 0 else 1100)}</p>" for i in range(120)) + "</html>")
+        return paginate(html, PROJECT, [PROJECT / "fonts"])
+
+    deflated = []
+    real = zlib.compress
+    monkeypatch.setattr(tujie_pdf, "zlib", type("zlib", (), {
+        "compress": staticmethod(lambda data, *level: (deflated.append(len(data)), real(data, *level))[1]),
+        "compressobj": staticmethod(zlib.compressobj), "Z_DEFAULT_COMPRESSION": zlib.Z_DEFAULT_COMPRESSION}))
+    tujie_pdf._deflated.clear()
+    large = lambda: [n for n in deflated if n >= tujie_pdf._DEFLATE_FROM]  # noqa: E731
+
+    original = document(1100)
+    write_screen(original, tmp_path / "first.pdf")
+    first = len(large())
+    assert first >= 2  # the page and the font subset, at least
+    with pikepdf.open(tmp_path / "first.pdf") as pdf:
+        assert len(pdf.pages) == 1 and len(pdf.pages[0].Contents.read_bytes()) >= tujie_pdf._DEFLATE_FROM
+    write_screen(original, tmp_path / "again.pdf")
+    assert len(large()) == first, "a stream deflated before was deflated again"
+    assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
+
+    monkeypatch.setattr(tujie_pdf, "_DEFLATE_FROM", 10**12)  # nothing kept: pydyf's own deflate, as it was
+    write_screen(original, tmp_path / "plain.pdf")
+    assert (tmp_path / "plain.pdf").read_bytes() == (tmp_path / "first.pdf").read_bytes()
+    monkeypatch.undo()
+
+    deflated.clear()
+    monkeypatch.setattr(tujie_pdf, "zlib", type("zlib", (), {
+        "compress": staticmethod(lambda data, *level: (deflated.append(len(data)), real(data, *level))[1]),
+        "compressobj": staticmethod(zlib.compressobj), "Z_DEFAULT_COMPRESSION": zlib.Z_DEFAULT_COMPRESSION}))
+    write_screen(document(1010), tmp_path / "revised.pdf")  # the same glyphs, so the same font subset
+    assert len(large()) == 1, "only the revised page is deflated anew"
+    assert "1010" in pdfplumber.open(tmp_path / "revised.pdf").pages[0].extract_text()
+    import pydyf
+
+    assert pydyf.zlib is zlib, "pydyf's own zlib is not back after a write"
+
+
+def test_the_kept_deflate_relies_on_the_pinned_pydyf():
+    """Fails when pydyf is upgraded: check that Stream.data still deflates each stream with one
+    compressobj fed once (tujie/pdf._deflate_kept), then update PINNED_DEFLATE."""
+    import hashlib
+    import inspect
+
+    import pydyf
+
+    from tujie.pdf import PINNED_DEFLATE
+
+    assert hashlib.sha256(inspect.getsource(pydyf.Stream.data.fget).encode()).hexdigest() == PINNED_DEFLATE
