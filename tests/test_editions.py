@@ -292,6 +292,28 @@ def test_check_sees_no_missing_glyph_in_the_real_booklet(default_build):
     assert findings and all(f.ok for f in findings)
 
 
+def test_the_glyph_check_parses_only_the_content_streams_it_has_not_seen(default_build, tmp_path, monkeypatch):
+    """check.check_notdef keeps what each content stream shows by the stream's digest: checking the
+    booklet again parses no stream, and a box drawn on one page of a revised file is still found there."""
+    from tujie import check
+
+    with pikepdf.open(default_build.files["screen"]) as pdf:
+        assert check.check_notdef(pdf) == []
+        parsed = []
+        real = pikepdf.parse_content_stream
+        monkeypatch.setattr(pikepdf, "parse_content_stream", lambda obj, *a: parsed.append(1) or real(obj, *a))
+        assert check.check_notdef(pdf) == [] and parsed == []
+        # page 5 shows glyph 0 (the .notdef box) in the first font it uses
+        page = pdf.pages[4]
+        font = next(name for operands, op in real(page, "Tf") for name in [str(operands[0])])
+        page.contents_add(pdf.make_stream(f"BT {font} 9 Tf 72 72 Td <0000> Tj ET".encode()), prepend=False)
+        pdf.save(tmp_path / "boxed.pdf")
+    with pikepdf.open(tmp_path / "boxed.pdf") as pdf:
+        parsed.clear()
+        assert check.check_notdef(pdf) == ["第 5 页画出了缺字方框（.notdef）"]
+        assert len(parsed) == 1, "only the changed page's content is parsed again"
+
+
 def test_a_kept_long_image_strip_pastes_only_the_pages_that_changed(default_build, tmp_path, monkeypatch):
     """A resident builder keeps the long image's strip (editions.Canvas): the next long image
     decodes none of the unchanged pages again, and shows the same pictures as one made afresh."""
