@@ -85,6 +85,28 @@ def test_contents_links_and_bookmarks_land_on_the_right_pages(default_build):
                 assert squash(item.title) in texts[page - 1] or item.title == "封面", item.title
 
 
+def test_each_data_index_row_names_the_page_its_link_lands_on(default_build):
+    """The data index's page numbers are text the pipeline writes (tujie/layout.py, ``page_no``):
+    each row's number is the page its link goes to, and that page shows the figure's value."""
+    with pikepdf.open(default_build.pdf) as pdf, pdfplumber.open(default_build.pdf) as plumbed:
+        pages = {page.obj.objgen: i + 1 for i, page in enumerate(pdf.pages)}
+        dests = pikepdf.NameTree(pdf.Root.Names.Dests)
+        index = pages[dests["data-index"][0].objgen] - 1
+        page = plumbed.pages[index]
+        rows = 0
+        for annot in pdf.pages[index].obj.get("/Annots", []):
+            if str(annot.get("/Dest", "")).startswith("fig-"):
+                xs, ys = sorted(float(v) for v in annot.Rect[::2]), sorted(float(v) for v in annot.Rect[1::2])
+                shown = "".join(c["text"] for c in page.chars if xs[0] <= (c["x0"] + c["x1"]) / 2 <= xs[1]
+                                and ys[0] <= page.height - (c["top"] + c["bottom"]) / 2 <= ys[1])
+                target = pages[dests[str(annot.Dest)][0].objgen]
+                assert shown == str(target), (str(annot.Dest), shown, target)
+                figure = dict(default_build.report.figures())[str(annot.Dest)[4:]]
+                assert squash(figure.display) in squash(plumbed.pages[target - 1].extract_text())
+                rows += 1
+        assert rows >= 40  # every figure of the default report's index page
+
+
 def test_tag_tree_covers_every_page_once(default_build):
     with pikepdf.open(default_build.files["screen"]) as pdf:
         root = pdf.Root.StructTreeRoot

@@ -268,6 +268,7 @@ class BookletHtml:
             shows_section=lambda i: part is None or (part.startswith("section-") and i in held),
             href=lambda anchor: (PART_LINK if part else "#") + anchor,
             page_attr=lambda anchor: Markup(f' data-page="{page_of[anchor]}"') if page_of else "",
+            page_no=lambda anchor: page_of[anchor] if page_of else "",
         )
 
     def stylesheets(self, start_page: int) -> tuple[str, str]:
