@@ -221,6 +221,8 @@ def write(document: Document, target: Path, *, variant: str | None = None,
                        created=date, modified=date, relationship="Source")
             for path in attachments
         ]
+    # the stand-ins below replace module attributes for the length of one write, so writes within a
+    # process must not overlap: the resident builder, the daemon and the editor write in processes, not threads
     with _watch_weasyprint_log() as watcher, _subsets_kept(document.font_config), _deflate_kept():
         document.write_pdf(target, **options)
     if watcher.problems:  # e.g. a chart SVG that failed to draw: never ship a page with a hole
