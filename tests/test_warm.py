@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import pypdfium2
 import pytest
 
@@ -87,3 +89,28 @@ def test_compiled_templates_are_kept_on_disk_for_the_next_process(tmp_path, monk
     assert render(4) == "<p>4 页</p>" and compiled == ["page.html.j2"]  # read, not compiled
     template.write_text("<p>第 {{ n }} 页</p>", encoding="utf-8")
     assert render(5) == "<p>第 5 页</p>" and compiled == ["page.html.j2"] * 2
+
+
+def test_the_digest_store_hashes_a_file_again_only_when_it_changed(tmp_path, monkeypatch):
+    """tujie/digests.py: a file is read once while its size and mtime stay; a change is seen;
+    a relative spelling of the same file gives the same digest."""
+    import hashlib
+    import os
+
+    from tujie.digests import DigestStore
+
+    target = tmp_path / "logo.svg"
+    target.write_bytes(b"<svg/>")
+    store = DigestStore(tmp_path / "digests.json")
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    assert store.of(target) == hashlib.sha256(b"<svg/>").digest()
+    assert store.of(target) == hashlib.sha256(b"<svg/>").digest() and reads == ["logo.svg"]
+    target.write_bytes(b"<svg></svg>")
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    assert store.of(target) == hashlib.sha256(b"<svg></svg>").digest() and len(reads) == 2
+    monkeypatch.chdir(tmp_path)
+    assert store.of(Path("logo.svg")) == hashlib.sha256(b"<svg></svg>").digest() and len(reads) == 2
+    store.save()
+    assert DigestStore(tmp_path / "digests.json").of(target) == hashlib.sha256(b"<svg></svg>").digest()
