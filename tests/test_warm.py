@@ -114,3 +114,32 @@ def test_the_digest_store_hashes_a_file_again_only_when_it_changed(tmp_path, mon
     assert store.of(Path("logo.svg")) == hashlib.sha256(b"<svg></svg>").digest() and len(reads) == 2
     store.save()
     assert DigestStore(tmp_path / "digests.json").of(target) == hashlib.sha256(b"<svg></svg>").digest()
+
+
+def test_a_warm_revision_hands_each_new_part_to_the_pool_before_rendering_the_next(tmp_path, revised, monkeypatch):
+    """A resident builder's revision: section 0, whose text shows the figure, goes to a layout worker
+    as soon as its HTML is rendered, before the later sections' HTML; the sections are not rendered
+    alone (to measure them) until after the layout (tujie/build.PartRunner, lay_out_booklet)."""
+    from tujie import build
+
+    source, original, changed = revised
+    source.write_text(original, encoding="utf-8")
+    events = []
+    part_html = build.HtmlSpec.part_html
+    monkeypatch.setattr(build.HtmlSpec, "part_html", lambda spec, name, start, *a, **k:
+                        events.append(("render", name, start)) or part_html(spec, name, start, *a, **k))
+    with WarmBuilder(Paths(output=tmp_path / "warm")) as builder:
+        builder.build(source, PREVIEW)
+        submit = builder._pool.submit
+        monkeypatch.setattr(builder._pool, "submit", lambda fn, *args: events.append(
+            ("submit", getattr(args[0], "name", None) if args else None, None)) or submit(fn, *args))
+        events.clear()
+        source.write_text(changed, encoding="utf-8")
+        result = builder.build(source, PREVIEW)
+    assert "1357" in page_texts(result.files["screen"])[2]
+    first_submit = events.index(("submit", "section-0", None))
+    before = [e for e in events[:first_submit] if e[0] == "render" and e[1] != "section-0"]
+    assert before == [], f"rendered before section 0 was handed over: {before}"
+    alone = [i for i, e in enumerate(events) if e[0] == "render" and e[1].startswith("section-") and e[2] == 1]
+    handed = [i for i, e in enumerate(events) if e[0] == "submit" and e[1] in ("section-0", "section-1", "index")]
+    assert len(handed) == 3 and alone and min(alone) > max(handed), events

@@ -19,6 +19,7 @@ cache in ``output/.cache`` and a build record beside each report's files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -350,22 +351,26 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
                         spec.stylesheets, font_dir=font_dir, pool=pool)
     try:
-        # each section alone, to see how much of its last page it fills (cached like any part)
         count = len(spec.report.sections)
-        alone = [(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)]
+
+        @functools.cache
+        def alone() -> list:  # each section alone, to see how much of its last page it fills (cached like any part)
+            return [(f"section-{i}", spec.part_html(f"section-{i}", 1, None), 1) for i in range(count)]
+
         rules, height = spec.layout.sections, spec.layout.type_height(spec.report.page)
         ids = [s.id for s in spec.report.sections]
         revision = last.get("sections") == ids
         if revision:
             # the last build's choice while the sections are the same ones; the measurements are
-            # needed only to correct it, after the layout, and mostly come from the real pages
+            # needed only to correct it, after the layout (so the layout starts without rendering
+            # each section alone), and mostly come from the real pages
             flow = frozenset(last["flow"])
-            measured = runner.from_cache(alone, write=False)
+            measured = None
         else:  # a fresh guess
             # the first section is measured as the real part it will be (it always opens the page after
             # the front), so that it is laid out once: its page count and fills are the same either way
-            first = (alone[0][0], spec.part_html(alone[0][0], FIRST_PAGE, None), FIRST_PAGE)
-            measured = runner([first, *alone[1:]], write=frozenset([first[0]]))
+            first = (alone()[0][0], spec.part_html(alone()[0][0], FIRST_PAGE, None), FIRST_PAGE)
+            measured = runner([first, *alone()[1:]], write=frozenset([first[0]]))
             flow = plan_flow(measured, rules, height)
         for round_ in range(1, FLOW_ROUNDS + 1):
             # page counts to start from: the last build's while the sections are the same ones, else (a
@@ -381,7 +386,9 @@ def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Pa
             laid = lay_out_parts(lambda name, start, page_of: spec.part_html(name, start, page_of, flow),
                                  names, runner, last_counts=counts, last_page_of=page_of if parallel else None)
             if revision:
-                measured = _measured_from_pages(measured, laid, alone, runner, flow)
+                if measured is None:
+                    measured = runner.from_cache(alone(), write=False)
+                measured = _measured_from_pages(measured, laid, alone(), runner, flow)
             better = corrected_flow(laid, measured, flow, rules, height)
             if better == flow or round_ == FLOW_ROUNDS:
                 break  # the flow returned is always the one the parts were laid out with
@@ -440,23 +447,31 @@ class PartRunner:
         names of the items that are real parts (the others are measured)."""
         from . import parts
 
-        found, jobs = {}, []
-        real = {name for name, _, _ in items if write is True or (write and name in write)}
-        guessed = list(guesses) if self.parallel else []
-        real |= {name for name, _, _ in guessed}
-        for name, html, start in [*items, *guessed]:
+        found, jobs, futures, wanted = {}, [], [], []
+        # a pool kept by a resident builder is there already: each part goes to it as soon as its HTML is
+        # known to be new, while the next part's HTML is rendered (``items`` and ``guesses`` may be generators)
+        eager = self.parallel and not self._own_pool
+
+        def listed():
+            for name, html, start in items:
+                wanted.append(name)
+                yield name, html, start, write is True or bool(write and name in write)
+            for name, html, start in (guesses if self.parallel else ()):
+                yield name, html, start, True
+
+        for name, html, start, real in listed():
             css = self.stylesheets(start)
-            key = parts.part_key(html, self.salt if name in real else self.salt + b"measure", css)
-            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=name in real)
+            key = parts.part_key(html, self.salt if real else self.salt + b"measure", css)
+            hit = parts.cached(key, self.cache_dir, self.cmyk_table is not None, want_pdf=real)
             if hit:
                 found[name] = hit
-            else:
-                jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots,
-                                          self.cmyk_table, self.source, self.allow_overflow, self.classes,
-                                          name in real, self.font_dir, css))
-        wanted = {name for name, _, _ in items}
-        if len(jobs) > 1 and self.parallel:
-            futures = [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
+                continue
+            jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots, self.cmyk_table,
+                                      self.source, self.allow_overflow, self.classes, real, self.font_dir, css))
+            if eager:
+                futures.append((jobs[-1], self.pool.submit(parts.lay_out, jobs[-1])))
+        if futures or (len(jobs) > 1 and self.parallel):
+            futures = futures or [(job, self._pool().submit(parts.lay_out, job)) for job in jobs]
             for job, future in futures:
                 # waits; the time limit or Ctrl-C, raised while waiting, is not the job's failure
                 error = future.exception()
@@ -468,7 +483,7 @@ class PartRunner:
             found.update((job.name, parts.lay_out(job)) for job in jobs)
         # measuring a section alone (tujie/parts.plan_flow) is not a part of the booklet
         self.laid_out += sum(job.write for job in jobs)
-        return [found[name] for name, _, _ in items]
+        return [found[name] for name in wanted]
 
     def from_cache(self, items: list[tuple[str, str, int]], write: bool = True) -> list:
         """The parts for ``items`` that are in the cache, None for the others (nothing is laid out)."""

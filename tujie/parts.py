@@ -268,16 +268,17 @@ def _starts(names: list[str], counts: dict[str, int]) -> dict[str, int]:
     return starts
 
 
-def _guesses(render, last_page_of: dict | None, starts: dict) -> list[tuple[str, str, int]]:
-    """Front, index and end with the last build's page numbers (none if they cannot all be given)."""
+def _guesses(render, last_page_of: dict | None, starts: dict):
+    """Front, index and end with the last build's page numbers, each rendered when asked for
+    (none once one cannot be given)."""
     if not last_page_of:
-        return []
-    try:
-        return [(FRONT, render(FRONT, 1, last_page_of), 1),
-                (INDEX, render(INDEX, starts[INDEX], last_page_of), starts[INDEX]),
-                (END, render(END, starts[END], None), starts[END])]
-    except KeyError:  # an anchor the last build did not have: a figure or section was added
-        return []
+        return
+    for name, page_of in ((FRONT, last_page_of), (INDEX, last_page_of), (END, None)):
+        try:
+            html = render(name, starts[name], page_of)
+        except KeyError:  # an anchor the last build did not have: a figure or section was added
+            return
+        yield name, html, starts[name]
 
 
 def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[str],
@@ -286,7 +287,7 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
     """Lay out (or take from the cache) every part; return them in booklet order.
 
     ``render(name, start, page_of)`` gives a part's HTML; ``resolve(items,
-    guesses=[])`` takes [(name, html, start)] and returns their parts, from the
+    guesses=[])`` takes [(name, html, start)] (a list or a generator) and returns their parts, from the
     cache or laid out (in parallel where it can), laying out ``guesses`` too
     when it has a spare core. ``last_counts`` (page count of each part) and
     ``last_page_of`` (page of each anchor) come from the last build: with them
@@ -301,7 +302,8 @@ def lay_out_parts(render: Callable[[str, int, dict | None], str], names: list[st
         if all(n in counts for n in sections):
             # lengths known from the last build: every section at once (in parallel where possible)
             starts = _starts(names, counts)
-            laid = resolve([(n, render(n, starts[n], None), starts[n]) for n in sections],
+            # generators: a resident builder's pool gets each new part while the next is rendered
+            laid = resolve(((n, render(n, starts[n], None), starts[n]) for n in sections),
                            _guesses(render, last_page_of, starts))
             counts.update({p.name: p.pages for p in laid})
             if _starts(names, counts) != starts:
