@@ -15,6 +15,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pypdfium2
+import pytest
 
 from conftest import DEFAULT, squash
 from tujie import parts
@@ -488,3 +489,90 @@ def test_the_kept_deflate_relies_on_the_pinned_pydyf():
     from tujie.pdf import PINNED_DEFLATE
 
     assert hashlib.sha256(inspect.getsource(pydyf.Stream.data.fget).encode()).hexdigest() == PINNED_DEFLATE
+
+
+def _tree(element, out=None, depth=0) -> list:
+    out = [] if out is None else out
+    out.append((depth, element.tag, sorted(element.attrib.items()), element.text, element.tail))
+    for child in element:
+        _tree(child, out, depth + 1)
+    return out
+
+
+@pytest.mark.parametrize("name", ["qiantang-2021", "sample-street-2025", "sample-town-2025"])
+def test_every_part_parses_as_an_html5_parser_would(name, tmp_path, monkeypatch):
+    """tujie/fasthtml.py parses every part of every report in source/ into exactly the tree
+    tinyhtml5 (WeasyPrint's parser) builds: tags, namespaces, attributes, text and tails."""
+    import tinyhtml5
+
+    from tujie import fasthtml
+
+    html = {}
+    lay_out = parts.lay_out
+    monkeypatch.setattr(parts, "lay_out", lambda job: html.setdefault(job.name, job.html) and lay_out(job))
+    build_report(PROJECT / "source" / f"{name}.yaml", Paths(output=tmp_path), editions=("screen",), parallel=False)
+    assert {"front", "index", "end"} <= set(html) and any(n.startswith("section-") for n in html)
+    for part, text in html.items():
+        fast = fasthtml.parse(text)
+        assert fast is not None, f"{part}: left to tinyhtml5"
+        assert _tree(fast) == _tree(tinyhtml5.parse(text, namespace_html_elements=False)), part
+    assert any(e.tag == f"{{{fasthtml.SVG}}}svg" for text in html.values() for e in fasthtml.parse(text).iter())
+
+
+@pytest.mark.parametrize("body", [
+    "<p>一<div>二</div></p>",  # HTML5 closes the paragraph before the div
+    "<table><tr><td>1</td></tr></table>",  # HTML5 adds a tbody
+    "<ul><li>一<div><li>二</li></div></li></ul>",  # HTML5 closes the first item
+    "<p>一&nbsp;二</p>",  # not an XML entity
+    "<p>一<!-- 注 -->二</p>",  # expat drops comments
+    '<p title="一\n二">三</p>',  # XML turns the newline into a space
+    "<p>一<p>二</p>",  # HTML5 closes the first paragraph; XML refuses it
+    "<p class=x>一</p>",  # unquoted
+])
+def test_html_that_may_parse_differently_is_left_to_weasyprint(body):
+    from tujie import fasthtml
+
+    assert fasthtml.parse(f"<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n</head>\n"
+                          f"<body>\n{body}\n</body>\n</html>\n") is None
+
+
+def test_the_fast_tree_matches_html5_around_head_and_body():
+    import tinyhtml5
+
+    from tujie import fasthtml
+
+    for text in ['<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>图解</title>\n</head>\n'
+                 '<body>\n<p>一<img src="data:," alt="图"><svg viewBox="0 0 2 2"><path d="M0 0h2"/></svg></p>\n</body>\n</html>\n',
+                 '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body></body></html>  \n']:
+        assert _tree(fasthtml.parse(text)) == _tree(tinyhtml5.parse(text, namespace_html_elements=False))
+
+
+def test_the_fast_parse_relies_on_the_pinned_html_constructor():
+    """Fails when WeasyPrint is upgraded: check that HTML.__init__ still only parses with tinyhtml5 and
+    keeps base_url, url_fetcher, media_type, wrapper_element and etree_element (tujie/pdf._html), then
+    update PINNED_HTML_INIT."""
+    import hashlib
+    import inspect
+
+    from weasyprint import HTML
+
+    from tujie.pdf import PINNED_HTML_INIT
+
+    assert hashlib.sha256(inspect.getsource(HTML.__init__).encode()).hexdigest() == PINNED_HTML_INIT
+
+
+def test_paginate_leaves_only_what_may_differ_to_tinyhtml5(monkeypatch):
+    """pdf.paginate parses a part's HTML with tujie/fasthtml.py (tinyhtml5 not called), and HTML it
+    cannot vouch for with WeasyPrint's own parser; both lay out the same text."""
+    import tinyhtml5
+    import weasyprint
+
+    calls = []
+    real = tinyhtml5.parse
+    monkeypatch.setattr(weasyprint.tinyhtml5, "parse", lambda *a, **k: calls.append(1) or real(*a, **k))
+    page = '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n</head>\n<body>\n{}\n</body>\n</html>\n'
+    fast = paginate(page.format("<p>钱塘新区 2003 亿元</p>"), PROJECT, [PROJECT / "fonts"])
+    assert calls == []
+    slow = paginate(page.format("<p>钱塘新区&nbsp;2003 亿元</p>"), PROJECT, [PROJECT / "fonts"])
+    assert calls == [1]
+    assert len(fast.pages) == len(slow.pages) == 1

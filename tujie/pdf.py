@@ -24,6 +24,13 @@ again, both pure functions of their input, so the files are the same bytes:
   a 10 MB Chinese font took ~0.03 s a part;
 * the deflated form of each large stream, by its content (:func:`_deflate_kept`):
   pydyf compresses at level 9, ~0.03 s a part for subsets and unchanged pages.
+
+A part's HTML is parsed by tujie/fasthtml.py (expat) where that builds the
+tree WeasyPrint's own parser would, and handed to WeasyPrint as a tree
+(:func:`_html`): tinyhtml5 took ~13 % of a section's layout.
+
+Each of these relies on a WeasyPrint or pydyf function whose source is pinned
+by hash here (``PINNED_*``); a test fails when an upgrade changes one.
 """
 
 from __future__ import annotations
@@ -151,7 +158,7 @@ def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConf
             sheets = parse(tuple(stylesheets), str(base_dir), tuple(fetcher.roots), font_config)
             # fresh profiles and a copy of the counter styles: what the document's own HTML adds must
             # not stay for the next document
-            document = HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
+            document = _html(html, str(base_dir) + "/", fetcher).render(
                 font_config=font_config, stylesheets=sheets.css, color_profiles=sheets.fresh_profiles(),
                 counter_style=copy.copy(sheets.counters))
         except FatalURLFetchingError as exc:
@@ -160,6 +167,30 @@ def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConf
         shortened = [p if len(p) < 160 else p[:100] + "…" + p[-40:] for p in watcher.problems[:5]]
         raise ReportError("排版时出现问题：" + "；".join(shortened))
     return document
+
+
+# HTML.__init__'s source (WeasyPrint 70.0): it parses with tinyhtml5, then keeps the base URL, the
+# fetcher, the media type and cssselect2's wrapper of the tree, which _html sets from a tree of its own
+PINNED_HTML_INIT = "5f19f40b81837f87ae7af8e5c53d5f11e7c98ba245094a86d45f5f14d001b943"
+
+
+def _html(text: str, base_url: str, fetcher: URLFetcher) -> HTML:
+    """WeasyPrint's HTML for ``text``, parsed by tujie/fasthtml.py where that gives the same tree."""
+    import cssselect2
+    from weasyprint import _find_base_url
+
+    from . import fasthtml
+
+    root = fasthtml.parse(text)
+    if root is None:
+        return HTML(string=text, base_url=base_url, url_fetcher=fetcher)
+    html = HTML.__new__(HTML)
+    html.base_url = _find_base_url(root, base_url)
+    html.url_fetcher = fetcher
+    html.media_type = "print"
+    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    html.etree_element = html.wrapper_element.etree_element
+    return html
 
 
 class _Sheets:
