@@ -169,8 +169,9 @@ def paginate(html: str, base_dir: Path, roots: list[Path], font_config: FontConf
     return document
 
 
-# HTML.__init__'s source (WeasyPrint 70.0): it parses with tinyhtml5, then keeps the base URL, the
-# fetcher, the media type and cssselect2's wrapper of the tree, which _html sets from a tree of its own
+# HTML.__init__'s source (WeasyPrint 70.0): it parses with tinyhtml5, then keeps the base URL (made a URL
+# by select_source), the fetcher, the media type and cssselect2's wrapper of the tree, which _html sets
+# from a tree of its own
 PINNED_HTML_INIT = "5f19f40b81837f87ae7af8e5c53d5f11e7c98ba245094a86d45f5f14d001b943"
 
 
@@ -178,6 +179,7 @@ def _html(text: str, base_url: str, fetcher: URLFetcher) -> HTML:
     """WeasyPrint's HTML for ``text``, parsed by tujie/fasthtml.py where that gives the same tree."""
     import cssselect2
     from weasyprint import _find_base_url
+    from weasyprint.urls import ensure_url
 
     from . import fasthtml
 
@@ -185,7 +187,7 @@ def _html(text: str, base_url: str, fetcher: URLFetcher) -> HTML:
     if root is None:
         return HTML(string=text, base_url=base_url, url_fetcher=fetcher)
     html = HTML.__new__(HTML)
-    html.base_url = _find_base_url(root, base_url)
+    html.base_url = _find_base_url(root, ensure_url(base_url))  # as select_source makes it a URL
     html.url_fetcher = fetcher
     html.media_type = "print"
     html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
