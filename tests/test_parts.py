@@ -7,6 +7,7 @@ only the parts whose content changed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -576,3 +577,32 @@ def test_paginate_leaves_only_what_may_differ_to_tinyhtml5(monkeypatch):
     slow = paginate(page.format("<p>钱塘新区&nbsp;2003 亿元</p>"), PROJECT, [PROJECT / "fonts"])
     assert calls == [1]
     assert len(fast.pages) == len(slow.pages) == 1
+
+
+def test_each_part_is_fingerprinted_once_when_written(tmp_path, monkeypatch):
+    """The layout worker keeps the page fingerprints of each part it writes (parts.Part.prints): the
+    long image of a revision fingerprints only the parts laid out again, and its pictures are the ones
+    reading every PDF gives."""
+    from tujie import editions
+
+    source = tmp_path / DEFAULT.name
+    text = DEFAULT.read_text(encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
+    paths = Paths(output=tmp_path / "out")
+    build_report(source, paths, parallel=False)
+    salt = editions.fingerprint_salt(fonts_digest(paths.fonts, paths.cache))
+    kept = [parts.Part(**json.loads(meta.read_text(encoding="utf-8"))) for meta in (paths.cache / "parts").glob("*.json")]
+    written = [p for p in kept if p.prints]
+    assert len(written) >= 9 and all(p.prints_of == parts.prints_tag(salt) for p in written)
+    assert all(p.prints == editions.page_fingerprints(p.pdf(paths.cache / "parts", "screen"), salt) for p in written)
+
+    fingerprinted = []
+    real = editions.page_fingerprints
+    monkeypatch.setattr(editions, "page_fingerprints", lambda path, *a: fingerprinted.append(path) or real(path, *a))
+    source.write_text(text.replace("gdp_2019: {value: 1100,", "gdp_2019: {value: 1234,"), encoding="utf-8")
+    second = build_report(source, paths, parallel=False)
+    assert len(fingerprinted) == second.laid_out == 3, fingerprinted
+    again = tmp_path / "again"
+    monkeypatch.undo()
+    fresh = editions.thumbnails([second.files["screen"]], again, "x", cache_dir=tmp_path / "fresh-cache")
+    assert [p.read_bytes() for p in fresh] == [p.read_bytes() for p in second.thumbnails]

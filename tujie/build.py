@@ -337,19 +337,21 @@ def toolchain_salt(paths: Paths, theme, pictures: list[Path] = ()) -> bytes:
 
 def lay_out_booklet(spec: HtmlSpec, salt: bytes, parts_dir: Path, roots: list[Path], source: Path,
                     cmyk_table: dict | None, allow_overflow: bool, parallel: bool, last: dict,
-                    font_dir: Path | None = None, pool=None) -> tuple[list, int, frozenset]:
+                    font_dir: Path | None = None, pool=None, prints_salt: bytes | None = None
+                    ) -> tuple[list, int, frozenset]:
     """Every part of the booklet, from the cache or laid out now; how many were laid out; which
     sections flow on after the previous one (tujie/parts.plan_flow).
 
     ``last`` is the last build's record: its page counts and page numbers are
-    this build's first guesses (tujie/parts.py).
+    this build's first guesses (tujie/parts.py). ``prints_salt``: the layout workers fingerprint
+    each part's screen pages with it (tujie/editions.fingerprint_salt).
     """
     from .parts import (FIRST_PAGE, corrected_flow, estimated_counts, estimated_page_of, lay_out_parts, part_names,
                         plan_flow)
 
     classes = spec.layout.classes.model_dump()
     runner = PartRunner(salt, parts_dir, roots, cmyk_table, source, allow_overflow, parallel, classes,
-                        spec.stylesheets, font_dir=font_dir, pool=pool)
+                        spec.stylesheets, font_dir=font_dir, pool=pool, prints_salt=prints_salt)
     try:
         count = len(spec.report.sections)
 
@@ -431,11 +433,12 @@ class PartRunner:
 
     def __init__(self, salt: bytes, cache_dir: Path, roots: list[Path], cmyk_table: dict | None,
                  source: Path, allow_overflow: bool, parallel: bool, classes: dict,
-                 stylesheets: Callable[[int], tuple[str, ...]], font_dir: Path | None = None, pool=None):
+                 stylesheets: Callable[[int], tuple[str, ...]], font_dir: Path | None = None, pool=None,
+                 prints_salt: bytes | None = None):
         self.salt, self.cache_dir, self.roots, self.classes = salt, cache_dir, roots, classes
         self.stylesheets = stylesheets  # start page → the part's style sheets
         self.cmyk_table, self.source, self.allow_overflow = cmyk_table, source, allow_overflow
-        self.parallel, self.font_dir = parallel, font_dir
+        self.parallel, self.font_dir, self.prints_salt = parallel, font_dir, prints_salt
         self.pool, self._own_pool = pool, pool is None
         self.laid_out = 0  # parts laid out (not taken from the cache), reported as BuildResult.laid_out
 
@@ -467,7 +470,8 @@ class PartRunner:
                 found[name] = hit
                 continue
             jobs.append(parts.PartJob(name, html, key, start, self.cache_dir, PROJECT, self.roots, self.cmyk_table,
-                                      self.source, self.allow_overflow, self.classes, real, self.font_dir, css))
+                                      self.source, self.allow_overflow, self.classes, real, self.font_dir, css,
+                                      self.prints_salt if real else None))
             if eager:
                 futures.append((jobs[-1], self.pool.submit(parts.lay_out, jobs[-1])))
         if futures or (len(jobs) > 1 and self.parallel):
@@ -549,6 +553,7 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
     from .fonts import bundled as bundled_fonts
     from .forked import Forked
     from .load import load_report
+    from .editions import fingerprint_salt
     from .images import picture_files, place_images
     from .manifest import load_layout
 
@@ -633,7 +638,8 @@ def _build(source, paths, editions, parallel, key, out_dir, started, allow_overf
             salt = toolchain_salt(paths, theme, picture_files(assets))
             ctx.laid, result.laid_out, result.flow = lay_out_booklet(
                 spec, salt, ctx.parts_dir, roots, source, theme.cmyk_table() if cmyk else None,
-                allow_overflow, parallel, _read_record(out_dir), font_dir=paths.fonts, pool=pool)
+                allow_overflow, parallel, _read_record(out_dir), font_dir=paths.fonts, pool=pool,
+                prints_salt=fingerprint_salt(fonts_digest(paths.fonts, paths.cache)))
             laid = ctx.laid
             result.design = _design_review(laid, layout, report, source, allow_overflow)
             overflows = [ReportError(**w) for p in laid for w in p.warnings]

@@ -157,6 +157,9 @@ class Part:
     # still has them (a part laid out for a page arrangement that was then corrected does not count)
     warnings: list[dict] = field(default_factory=list)
     shapes: list[dict] = field(default_factory=list)  # tujie.qa.PageShape of each page, as dicts
+    # its screen pages' fingerprints (tujie/editions.page_fingerprints), with the salt that ``prints_of`` names
+    prints: list[str] = field(default_factory=list)
+    prints_of: str = ""
 
     def pdf(self, cache_dir: Path, edition: str) -> Path:
         return cache_dir / f"{self.key}-{edition}.pdf"
@@ -180,6 +183,12 @@ class PartJob:
     write: bool = True  # False: only measure the pages (tujie/parts.plan_flow), write no PDF
     font_dir: Path | None = None  # the bundled fonts: one font configuration per process for them
     stylesheets: tuple[str, ...] = ()  # the part's CSS, kept out of its HTML (tujie/pdf.paginate)
+    prints_salt: bytes | None = None  # fingerprint the screen pages with it (editions.fingerprint_salt); None: not
+
+
+def prints_tag(salt: bytes) -> str:
+    """Names the salt a part's page fingerprints were made with (Part.prints_of)."""
+    return hashlib.sha256(salt).hexdigest()[:16]
 
 
 def part_key(html: str, salt: bytes, stylesheets: tuple[str, ...] = ()) -> str:
@@ -239,6 +248,10 @@ def lay_out(job: PartJob) -> Part:
     screen, printed = part.pdf(job.cache_dir, "screen"), part.pdf(job.cache_dir, "print")
     with _written(screen) as tmp:
         write_screen(document, tmp)
+    if job.prints_salt is not None:
+        from .editions import page_fingerprints
+
+        part.prints, part.prints_of = page_fingerprints(screen, job.prints_salt), prints_tag(job.prints_salt)
     if job.cmyk_table is not None:
         with _written(printed) as tmp:
             write_print(document, tmp, job.cmyk_table)

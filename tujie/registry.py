@@ -67,6 +67,16 @@ class EditionContext:
         """The laid-out parts' PDFs for ``edition`` ("screen" or "print"), in booklet order."""
         return [part.pdf(self.parts_dir, edition) for part in self.laid]
 
+    def part_prints(self) -> list[list[str] | None]:
+        """The fingerprints of the parts' screen pages where the layout workers found them with the
+        salt the page cache uses now; None for a part that has none (it is read from its PDF)."""
+        from .build import fonts_digest
+        from .editions import fingerprint_salt
+        from .parts import prints_tag
+
+        tag = prints_tag(fingerprint_salt(fonts_digest(self.paths.fonts, self.paths.cache)))
+        return [part.prints if part.prints_of == tag else None for part in self.laid]
+
 
 class Edition:
     name: ClassVar[str]
@@ -183,7 +193,7 @@ class ImageEdition(Edition):
         canvas = ctx.kept.setdefault("long-image", ed.Canvas()) if ctx.kept is not None else None
         thumbs = ed.long_image(ctx.part_files("screen"), long_jpg, ctx.stage / "pages", ctx.stem,
                                cache_dir=ctx.paths.cache / "pages", cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache),
-                               canvas=canvas)
+                               canvas=canvas, prints=ctx.part_prints())
         return Made([long_jpg, *thumbs])
 
     def check(self, path: Path, report=None, geometry=None) -> list:
@@ -212,7 +222,7 @@ class PagesEdition(Edition):
         # from the parts, beside the screen file's join (editions.long_image says why that is the same)
         thumbs = ed.thumbnails(ctx.part_files("screen"), ctx.stage / "pages",
                                ctx.stem, cache_dir=ctx.paths.cache / "pages",
-                               cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache))
+                               cache_salt=fonts_digest(ctx.paths.fonts, ctx.paths.cache), prints=ctx.part_prints())
         return Made(thumbs)
 
     def check(self, path: Path, report=None, geometry=None) -> list:
