@@ -305,7 +305,7 @@ def test_the_glyph_check_parses_only_the_content_streams_it_has_not_seen(default
         assert check.check_notdef(pdf) == [] and parsed == []
         # page 5 shows glyph 0 (the .notdef box) in the first font it uses
         page = pdf.pages[4]
-        font = next(name for operands, op in real(page, "Tf") for name in [str(operands[0])])
+        font = str(next(iter(real(page, "Tf"))).operands[0])
         page.contents_add(pdf.make_stream(f"BT {font} 9 Tf 72 72 Td <0000> Tj ET".encode()), prepend=False)
         pdf.save(tmp_path / "boxed.pdf")
     with pikepdf.open(tmp_path / "boxed.pdf") as pdf:

@@ -529,6 +529,10 @@ def test_every_part_parses_as_an_html5_parser_would(name, tmp_path, monkeypatch)
     '<p title="一\n二">三</p>',  # XML turns the newline into a space
     "<p>一<p>二</p>",  # HTML5 closes the first paragraph; XML refuses it
     "<p class=x>一</p>",  # unquoted
+    "<DIV>一</DIV>",  # HTML5 lowercases names
+    '<p dataPage="3">一</p>',
+    "<style>p::after { content: '&amp;' }</style>",  # raw text: HTML5 decodes no entity there
+    "<pre>\n一</pre>",  # HTML5 drops the first newline
 ])
 def test_html_that_may_parse_differently_is_left_to_weasyprint(body):
     from tujie import fasthtml

@@ -17,7 +17,11 @@ trees, this returns None:
   left open, comments, which expat drops): expat refuses it;
 * a block element inside ``<p>`` (HTML5 closes the paragraph before it) and a
   table row outside ``<tbody>`` (HTML5 adds one): found by a walk of the tree;
-* a newline or tab inside an attribute value (XML turns it into a space).
+* a newline or tab inside an attribute value (XML turns it into a space);
+* raw text (``<style>``, ``<script>``; HTML5 decodes no entity there) and
+  ``<pre>``/``<textarea>`` (HTML5 drops their first newline);
+* an HTML element or attribute name with capitals (HTML5 lowercases them;
+  SVG's camel case, as in ``viewBox``, is kept by both).
 
 Whitespace before ``<head>`` and after ``</body>`` is moved where HTML5 puts it.
 tests/test_parts.py compares both parsers' trees on every part of every report.
@@ -33,6 +37,7 @@ _VOID = re.compile(r"<(area|base|br|col|embed|hr|img|input|link|meta|source|trac
 _SVG_OPEN = re.compile(r"<svg\b(?![^>]*\bxmlns=)")
 _DOCTYPE = re.compile(r"^\s*<!DOCTYPE html>\s*", re.I)
 _ATTRIBUTE_BREAK = re.compile(r"=\s*\"[^\"]*[\t\n\r]")
+_RAW_OR_TRIMMED = re.compile(r"<(style|script|pre|textarea|listing)\b", re.I)
 # elements whose start tag closes an open <p> in HTML5 (the "in body" insertion mode)
 _CLOSES_P = {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl",
              "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
@@ -42,7 +47,7 @@ _CLOSES_P = {"address", "article", "aside", "blockquote", "center", "details", "
 
 def parse(html: str):
     """The root element of ``html`` as an HTML5 parser builds it, or None (see the module docstring)."""
-    if "<!--" in html or "<![CDATA[" in html or _ATTRIBUTE_BREAK.search(html):
+    if "<!--" in html or "<![CDATA[" in html or _ATTRIBUTE_BREAK.search(html) or _RAW_OR_TRIMMED.search(html):
         return None
     text = _SVG_OPEN.sub(f'<svg xmlns="{SVG}"', _VOID.sub(r"<\1\2/>", _DOCTYPE.sub("", html, count=1)))
     try:
@@ -74,6 +79,8 @@ def _same_as_html5(root) -> bool:
     item inside another without a list between them."""
     for element in root.iter():
         tag = element.tag
+        if not tag.startswith("{") and (tag != tag.lower() or any(name != name.lower() for name in element.attrib)):
+            return False  # an HTML element (SVG ones are namespaced) with a capital in its name or attributes
         if tag == "p" and any(inner.tag in _CLOSES_P for inner in element.iter() if inner is not element):
             return False
         if tag == "table" and any(child.tag == "tr" for child in element):
