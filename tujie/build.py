@@ -550,11 +550,11 @@ def build_report(source: Path, paths: Paths = Paths(), editions: tuple[str, ...]
 def _build(source, paths, editions, parallel, key, out_dir, started, allow_overflow=False, pool=None,
            kept=None) -> BuildResult:
     from . import coverage, limits
+    from .editions import fingerprint_salt
     from .fonts import bundled as bundled_fonts
     from .forked import Forked
-    from .load import load_report
-    from .editions import fingerprint_salt
     from .images import picture_files, place_images
+    from .load import load_report
     from .manifest import load_layout
 
     timings: dict[str, float] = {}
